@@ -21,6 +21,8 @@ import (
 const (
 	remote = protocol.ProgramRemote
 	v1     = protocol.ProtocolVersion
+	// echoProc is the procedure of the echo handler (not a libvirt one).
+	echoProc protocol.Procedure = 5000
 )
 
 // testLog collects log lines.
@@ -129,10 +131,9 @@ func startServer(t testing.TB, network string, opts Options, setup func(*Server)
 	return ts
 }
 
-// echoSetup registers a handler for proc 1 of REMOTE that answers with its
-// payload, and one for proc 2 that sleeps until released.
+// echoSetup registers a handler for echoProc that answers with its payload.
 func echoSetup(s *Server) {
-	s.Handle(remote, v1, 1, func(ctx context.Context, call *Call) (protocol.Message, error) {
+	s.Handle(remote, v1, echoProc, func(ctx context.Context, call *Call) (protocol.Message, error) {
 		return RawReply(bytes.Clone(call.Payload)), nil
 	})
 }
@@ -240,11 +241,13 @@ func (c *rawClient) expectSilence(d time.Duration) {
 func (c *rawClient) roundTrip(serial uint32) {
 	c.t.Helper()
 	payload := binary.BigEndian.AppendUint32(nil, serial)
-	c.send(callHeader(1, serial), payload)
+	c.send(callHeader(echoProc, serial), payload)
 	h, p := c.read(5 * time.Second)
-	ch := callHeader(1, serial)
+	ch := callHeader(echoProc, serial)
 	want := ch.Reply(protocol.StatusOK)
 	if h != want || !bytes.Equal(p, payload) {
 		c.t.Fatalf("echo serial %d: got %v %x, want %v %x", serial, h, p, want, payload)
 	}
 }
+
+func newSlog(h slog.Handler) *slog.Logger { return slog.New(h) }

@@ -8,6 +8,9 @@ import (
 	"syscall"
 )
 
+// testHookAfterBind, if set, runs between the bind and the chmod.
+var testHookAfterBind func(path string)
+
 // listenUnixMode binds a unix socket whose file is created with at most
 // perm (the umask masks every bit perm lacks, on top of the process umask,
 // so no other file created meanwhile gets looser either), then sets perm
@@ -21,6 +24,9 @@ func listenUnixMode(path string, perm os.FileMode) (*net.UnixListener, error) {
 	umaskMu.Unlock()
 	if err != nil {
 		return nil, err
+	}
+	if testHookAfterBind != nil {
+		testHookAfterBind(path)
 	}
 	if err := os.Chmod(path, perm); err != nil {
 		ul.Close()
