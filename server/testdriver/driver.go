@@ -181,13 +181,13 @@ type session struct {
 	drv  *Driver
 	conn *server.Conn
 
-	mu             sync.Mutex
-	host           *Host      // nil until CONNECT_OPEN succeeds
-	st             *nodeState // the node the connection has open
-	uri            string     // CONNECT_GET_URI's answer
-	callbacks      []*callback
-	queue          chan outEvent
-	closed         bool
+	mu        sync.Mutex
+	host      *Host      // nil until CONNECT_OPEN succeeds
+	st        *nodeState // the node the connection has open
+	uri       string     // CONNECT_GET_URI's answer
+	callbacks []*callback
+	queue     chan outEvent
+	closed    bool
 }
 
 // session returns the connection's session, creating it on first use.

@@ -95,7 +95,7 @@ type element struct {
 	name     xml.Name
 	attrs    []xml.Attr
 	children []*element
-	content  []any    // *element and string, in document order
+	content  []any // *element and string, in document order
 }
 
 func (e *element) attr(local string) (string, bool) {
