@@ -2,42 +2,46 @@ package server
 
 import "sync"
 
-// Buffers for call payloads and encoded replies. Buffers up to poolMax are
-// reused; bigger ones (a frame of up to 32 MiB) are allocated for the one
-// call and dropped, so an idle connection keeps nothing big.
-const (
-	poolMax     = 64 << 10
-	poolInitial = 4 << 10
-)
+// Buffers for call payloads and encoded frames. A buffer is allocated at the
+// size needed (a frame of 28 bytes costs 28 bytes, not a page), and reused
+// when it is at most poolMax; bigger ones (a frame of up to 32 MiB) serve one
+// call and are dropped, so an idle connection keeps nothing big.
+const poolMax = 64 << 10
 
-var bufPool = sync.Pool{New: func() any {
-	b := make([]byte, 0, poolInitial)
-	return &b
-}}
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
 
 // getBuf returns an empty buffer for encoding a frame.
-func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+func getBuf() *[]byte {
+	bp := bufPool.Get().(*[]byte)
+	*bp = (*bp)[:0]
+	return bp
+}
 
 func putBuf(bp *[]byte) {
 	if cap(*bp) > poolMax {
-		return
+		*bp = nil
 	}
-	*bp = (*bp)[:0]
 	bufPool.Put(bp)
 }
 
 // getPayload returns a buffer of length n.
 func getPayload(n int) *[]byte {
-	if n > poolMax {
-		b := make([]byte, n)
-		return &b
-	}
 	bp := getBuf()
 	if cap(*bp) < n {
-		*bp = make([]byte, n, max(n, poolInitial))
+		*bp = make([]byte, n)
 	}
 	*bp = (*bp)[:n]
 	return bp
 }
 
-func putPayload(bp *[]byte) { putBuf(bp) }
+// callPool recycles Calls: a Call is valid only while its handler and
+// AfterReply functions run.
+var callPool = sync.Pool{New: func() any { return new(Call) }}
+
+func getCall() *Call { return callPool.Get().(*Call) }
+
+func putCall(c *Call) {
+	clear(c.after)
+	*c = Call{after: c.after[:0]}
+	callPool.Put(c)
+}

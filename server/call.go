@@ -8,7 +8,9 @@ import (
 	"github.com/virtwire/virtwire/xdr"
 )
 
-// Call is one CALL frame being handled.
+// Call is one CALL frame being handled. The server recycles it: it is valid
+// only until the handler has returned and the AfterReply functions have run.
+// A handler must not keep it, nor hand it to a goroutine that outlives it.
 type Call struct {
 	// Header is the call's header. The reply echoes its program, version,
 	// procedure and serial; serials are never checked (FACTS §3, d26).
@@ -33,14 +35,18 @@ func (c *Call) Decode(m protocol.Message) error {
 	trailing, err := protocol.Unmarshal(c.Payload, m)
 	if err != nil {
 		st.decodeErrors.Add(1)
-		c.Conn.logf(slog.LevelDebug, "call payload does not decode", "header", c.Header.String(), "err", err)
+		if ok, sup := c.Conn.logAllowed(slog.LevelDebug); ok {
+			c.Conn.logEmit(slog.LevelDebug, sup, "call payload does not decode", "header", c.Header.String(), "err", err)
+		}
 		return DecodeError()
 	}
 	if trailing > 0 {
 		st.trailingBytes.Add(uint64(trailing))
 		if c.Conn.srv.opts.StrictPayload {
 			st.decodeErrors.Add(1)
-			c.Conn.logf(slog.LevelDebug, "call payload has trailing bytes", "header", c.Header.String(), "trailing", trailing)
+			if ok, sup := c.Conn.logAllowed(slog.LevelDebug); ok {
+				c.Conn.logEmit(slog.LevelDebug, sup, "call payload has trailing bytes", "header", c.Header.String(), "trailing", trailing)
+			}
 			return DecodeError()
 		}
 	}

@@ -420,13 +420,15 @@ func (c *Conn) readLoop() {
 	if ft := c.srv.opts.FrameTimeout; ft > 0 {
 		fr.FrameTimeout = ft
 	}
+	var f protocol.Frame // one per connection: handleFrame's pointers into it must not escape per frame
 	for {
 		select {
 		case c.sem <- struct{}{}:
 		case <-c.ctx.Done():
 			return
 		}
-		f, err := fr.ReadFrame()
+		var err error
+		f, err = fr.ReadFrame()
 		if err != nil {
 			<-c.sem
 			c.readFailed(err)
@@ -515,21 +517,24 @@ func (c *Conn) handleFrame(f *protocol.Frame) bool {
 		// REPLY, MESSAGE, STREAM, STREAM_HOLE or an unknown type from a
 		// client: dropped, the connection stays (d12, d34, d35).
 		s.st.framesDropped.Add(1)
-		c.logf(slog.LevelDebug, "dropped a frame a client should not send", "header", h.String())
+		if ok, sup := c.logAllowed(slog.LevelDebug); ok {
+			c.logEmit(slog.LevelDebug, sup, "dropped a frame a client should not send", "header", h.String())
+		}
 		return false
 	}
 	t := s.handlers.Load()
+	var msg [64]byte
 	if !t.program(h.Program, h.Version) {
-		c.replyError(h, errCannotFindProgram(h))
+		c.replyRPCError(h, appendCannotFindProgram(msg[:0], h))
 		return false
 	}
 	if h.Status != protocol.StatusOK {
-		c.replyError(h, errUnexpectedStatus(h))
+		c.replyRPCError(h, appendUnexpectedStatus(msg[:0], h))
 		return false
 	}
 	handler := t.procs[procKey{h.Program, h.Version, h.Procedure}]
 	if handler == nil {
-		c.replyError(h, errUnknownProcedure(h))
+		c.replyRPCError(h, appendUnknownProcedure(msg[:0], h))
 		return false
 	}
 	if auth := s.opts.Authorize; auth != nil {
@@ -538,7 +543,8 @@ func (c *Conn) handleFrame(f *protocol.Frame) bool {
 			return false
 		}
 	}
-	call := &Call{Header: *h, Conn: c}
+	call := getCall()
+	call.Header, call.Conn = *h, c
 	var bp *[]byte
 	if len(f.Payload) > 0 {
 		bp = getPayload(len(f.Payload))
@@ -559,21 +565,23 @@ func (c *Conn) handleFrame(f *protocol.Frame) bool {
 // does it give back the call's slot, so the reader resumes.
 func (c *Conn) runCall(call *Call, h Handler, bp *[]byte) {
 	defer c.wg.Done()
+	bufp := getBuf()
 	defer func() {
+		putBuf(bufp)
 		if bp != nil {
-			putPayload(bp)
+			putBuf(bp)
 		}
+		putCall(call)
 		c.inFlight.Add(-1)
 		c.srv.st.inFlight.Add(-1)
 		<-c.sem
 	}()
-	bufp := getBuf()
-	defer putBuf(bufp)
 	frame, ok := c.execute(call, h, bufp)
 	if !ok {
 		return
 	}
 	if frame != nil {
+		*bufp = frame
 		c.write(c.ctx, frame)
 	}
 	for _, f := range call.after {
@@ -646,6 +654,18 @@ func (c *Conn) encodeError(h *protocol.Header, pe *protocol.Error, b []byte) []b
 func (c *Conn) replyError(h *protocol.Header, pe *protocol.Error) {
 	bp := getBuf()
 	*bp = c.encodeError(h, pe, (*bp)[:0])
+	c.write(c.ctx, *bp)
+	putBuf(bp)
+}
+
+// replyRPCError writes, from the reader goroutine, the error reply libvirtd's
+// RPC layer sends (rpcError(msg)) without building a protocol.Error, so a
+// stream of bad calls allocates nothing per call.
+func (c *Conn) replyRPCError(h *protocol.Header, msg []byte) {
+	bp := getBuf()
+	rh := h.Reply(protocol.StatusError)
+	*bp = appendRPCErrorFrame(*bp, &rh, msg)
+	c.srv.st.errorReplies.Add(1)
 	c.write(c.ctx, *bp)
 	putBuf(bp)
 }

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"encoding/binary"
 	"errors"
-	"fmt"
+	"strconv"
 
 	"github.com/virtwire/virtwire/protocol"
+	"github.com/virtwire/virtwire/xdr"
 )
 
 // Errors returned by the server and its connections. Test for them with
@@ -59,23 +61,53 @@ func rpcError(text string) *protocol.Error {
 	return protocol.NewError(protocol.FromRPC, protocol.ErrRPC, text)
 }
 
-// errCannotFindProgram is the reply to a CALL for an unknown program or
-// version. libvirt formats both with %d, so a program above 2^31 prints as a
-// negative number.
-func errCannotFindProgram(h *protocol.Header) *protocol.Error {
-	return rpcError(fmt.Sprintf("Cannot find program %d version %d", int32(h.Program), int32(h.Version)))
+// appendCannotFindProgram appends the text of the reply to a CALL for an
+// unknown program or version. libvirt formats both with %d, so a program
+// above 2^31 prints as a negative number.
+func appendCannotFindProgram(b []byte, h *protocol.Header) []byte {
+	b = append(b, "Cannot find program "...)
+	b = strconv.AppendInt(b, int64(int32(h.Program)), 10)
+	b = append(b, " version "...)
+	return strconv.AppendInt(b, int64(int32(h.Version)), 10)
 }
 
-// errUnknownProcedure is the reply to a CALL for a procedure the program
-// does not have (including 0, negative numbers and event procedures).
-func errUnknownProcedure(h *protocol.Header) *protocol.Error {
-	return rpcError(fmt.Sprintf("unknown procedure: %d", int32(h.Procedure)))
+// appendUnknownProcedure appends the text of the reply to a CALL for a
+// procedure the program does not have (0, negative numbers and event
+// procedures included).
+func appendUnknownProcedure(b []byte, h *protocol.Header) []byte {
+	return strconv.AppendInt(append(b, "unknown procedure: "...), int64(h.Procedure), 10)
 }
 
-// errUnexpectedStatus is the reply to a CALL whose status is not OK.
-// libvirt formats the status with %u.
-func errUnexpectedStatus(h *protocol.Header) *protocol.Error {
-	return rpcError(fmt.Sprintf("Unexpected message status %d", uint32(h.Status)))
+// appendUnexpectedStatus appends the text of the reply to a CALL whose
+// status is not OK. libvirt formats the status with %u.
+func appendUnexpectedStatus(b []byte, h *protocol.Header) []byte {
+	return strconv.AppendUint(append(b, "Unexpected message status "...), uint64(uint32(h.Status)), 10)
+}
+
+// appendRPCErrorFrame appends a whole REPLY/ERROR frame with header h
+// carrying rpcError(msg), encoded directly (no allocation): code 39, domain
+// 7, message msg, level 2, dom NULL, str1 "%s", str2 msg, str3 NULL,
+// int1 = int2 = -1, net NULL.
+func appendRPCErrorFrame(b []byte, h *protocol.Header, msg []byte) []byte {
+	start := len(b)
+	b = append(b, 0, 0, 0, 0)
+	b = protocol.AppendHeader(b, h)
+	b = xdr.AppendInt32(b, int32(protocol.ErrRPC))
+	b = xdr.AppendInt32(b, int32(protocol.FromRPC))
+	b = xdr.AppendOptional(b, true)
+	b = xdr.AppendOpaque(b, msg)
+	b = xdr.AppendInt32(b, int32(protocol.LevelError))
+	b = xdr.AppendOptional(b, false) // dom
+	b = xdr.AppendOptional(b, true)
+	b = xdr.AppendString(b, "%s")
+	b = xdr.AppendOptional(b, true)
+	b = xdr.AppendOpaque(b, msg)
+	b = xdr.AppendOptional(b, false) // str3
+	b = xdr.AppendInt32(b, -1)
+	b = xdr.AppendInt32(b, -1)
+	b = xdr.AppendOptional(b, false) // net
+	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start))
+	return b
 }
 
 // DecodeError returns the error libvirtd replies when a call's payload does

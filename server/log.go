@@ -43,18 +43,24 @@ func (l *logLimiter) allow(now time.Time) (ok bool, suppressed int) {
 	return true, suppressed
 }
 
-// logf logs one line about the connection, within its rate limit.
-func (c *Conn) logf(level slog.Level, msg string, args ...any) {
-	lg := c.log.logger
-	if !lg.Enabled(context.Background(), level) {
-		return
+// logAllowed reports whether a line at level may be logged now, taking a
+// token of the connection's rate limit, and how many lines were suppressed
+// before it. Paths that run once per frame call it before formatting their
+// arguments, so a flood of bad frames costs no allocation.
+func (c *Conn) logAllowed(level slog.Level) (ok bool, suppressed int) {
+	if !c.log.logger.Enabled(context.Background(), level) {
+		return false, 0
 	}
-	ok, suppressed := c.log.allow(time.Now())
+	ok, suppressed = c.log.allow(time.Now())
 	if !ok {
 		c.srv.st.logSuppressed.Add(1)
-		return
 	}
-	attrs := make([]any, 0, len(args)+6)
+	return ok, suppressed
+}
+
+// logEmit writes a line that logAllowed let through.
+func (c *Conn) logEmit(level slog.Level, suppressed int, msg string, args ...any) {
+	attrs := make([]any, 0, len(args)+8)
 	attrs = append(attrs, "conn", c.id, "transport", c.transport.String())
 	if a := c.raw.RemoteAddr(); a != nil && a.String() != "" && a.String() != "@" {
 		attrs = append(attrs, "remote", a.String())
@@ -62,7 +68,14 @@ func (c *Conn) logf(level slog.Level, msg string, args ...any) {
 	if suppressed > 0 {
 		attrs = append(attrs, "suppressed", suppressed)
 	}
-	lg.Log(context.Background(), level, msg, append(attrs, args...)...)
+	c.log.logger.Log(context.Background(), level, msg, append(attrs, args...)...)
+}
+
+// logf logs one line about the connection, within its rate limit.
+func (c *Conn) logf(level slog.Level, msg string, args ...any) {
+	if ok, suppressed := c.logAllowed(level); ok {
+		c.logEmit(level, suppressed, msg, args...)
+	}
 }
 
 func stack() string { return string(debug.Stack()) }
