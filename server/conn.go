@@ -59,6 +59,7 @@ type Conn struct {
 	nc        net.Conn // the transport: a *tls.Conn for TLS; set before writes start
 	raw       net.Conn // the socket under nc
 	transport Transport
+	unix      bool      // the socket is a unix socket (TLS may run over it)
 	lst       *listener // nil for a listener not made by the server
 
 	ctx    context.Context
@@ -103,7 +104,7 @@ func newConn(s *Server, nc net.Conn, l *listener) *Conn {
 		wlock: make(chan struct{}, 1),
 		sem:   make(chan struct{}, s.opts.MaxClientRequests),
 	}
-	c.wlock <- struct{}{} // held until setup is done: nothing is written before
+	c.wlock <- struct{}{} // held until the transport is ready (TLS handshake done)
 	c.anonHeld.Store(s.anonSlots != nil)
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	switch {
@@ -115,7 +116,7 @@ func newConn(s *Server, nc net.Conn, l *listener) *Conn {
 	default:
 		c.transport = TransportTCP
 	}
-	if c.transport == TransportUnix {
+	if c.unix = isUnix(nc); c.unix {
 		if cred, err := peerCred(nc); err == nil {
 			c.cred, c.hasCred = cred, true
 		}
@@ -197,8 +198,8 @@ func (c *Conn) SetValue(v any) {
 }
 
 // PeerCred returns the peer's uid, gid and pid from SO_PEERCRED. ok is false
-// for connections that are not unix sockets or where the system does not
-// report them.
+// for connections that are not over unix sockets, or where the system does
+// not report them.
 func (c *Conn) PeerCred() (cred PeerCred, ok bool) { return c.cred, c.hasCred }
 
 // TLSState returns the TLS connection state, or nil for a connection without
@@ -365,7 +366,7 @@ func (c *Conn) serve() {
 // setup checks the peer and runs the TLS handshake and OnConnect.
 func (c *Conn) setup() bool {
 	s := c.srv
-	if c.transport == TransportUnix {
+	if c.unix {
 		if !s.opts.AllowAnyUID && !c.uidAllowed() {
 			s.st.rejected.Add(1)
 			if c.hasCred {
@@ -383,6 +384,7 @@ func (c *Conn) setup() bool {
 			return false
 		}
 	}
+	<-c.wlock // the transport is ready: writes may start
 	if s.opts.OnConnect != nil {
 		if err := s.opts.OnConnect(c); err != nil {
 			s.st.rejected.Add(1)
@@ -396,7 +398,6 @@ func (c *Conn) setup() bool {
 	c.reading = !c.draining.Load()
 	ok := c.reading
 	c.mu.Unlock()
-	<-c.wlock // writes may start
 	return ok && !c.closed()
 }
 
