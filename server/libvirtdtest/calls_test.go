@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/virtwire/virtwire/protocol"
+	"github.com/virtwire/virtwire/server/libvirtdtest"
 )
 
 func zeros(n int) protocol.RawPayload { return make(protocol.RawPayload, n) }
@@ -91,3 +92,5 @@ func identity(params ...protocol.TypedParam) *protocol.ConnectSetIdentityArgs {
 }
 
 var _ = testing.Short
+
+func libvirtdtestFault(e *protocol.Error) libvirtdtest.Fault { return libvirtdtest.Fault{Error: e} }
