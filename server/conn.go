@@ -692,11 +692,10 @@ func (c *Conn) finish() {
 	}
 	c.wg.Wait() // a draining connection's replies go out here
 	c.closeWith(ErrConnClosed)
-	c.releaseSlots()
 	if connected && c.srv.opts.OnDisconnect != nil {
 		c.srv.opts.OnDisconnect(c)
 	}
-	c.srv.removeConn(c)
+	c.srv.removeConn(c) // last: frees the slots, then Shutdown may return
 }
 
 // Keepalive frames: KEEPALIVE_PROGRAM, version 1, type MESSAGE, serial 0,

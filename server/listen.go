@@ -54,6 +54,9 @@ func (l *listener) Close() error {
 // Connections on a readOnly socket are read-only from the start and cannot
 // be made read-write (Conn.ReadOnly; libvirt-sock-ro, test 59). The peer uid
 // check of Options.AllowedUIDs applies to every unix connection.
+//
+// Like every listener the server makes, it is closed by Shutdown and Close
+// whether or not Serve was called on it.
 func (s *Server) ListenUnix(path string, perm os.FileMode, readOnly bool) (net.Listener, error) {
 	if s.isClosing() {
 		return nil, ErrServerClosed
@@ -81,7 +84,17 @@ func (s *Server) ListenUnix(path string, perm os.FileMode, readOnly bool) (net.L
 		ul.Close()
 		return nil, fmt.Errorf("server: listen unix %s: %w", path, err)
 	}
-	return &listener{Listener: ul, transport: TransportUnix, readOnly: readOnly, unixPath: path, unixFile: fi}, nil
+	return s.track(&listener{Listener: ul, transport: TransportUnix, readOnly: readOnly, unixPath: path, unixFile: fi})
+}
+
+// track registers a new listener so that Shutdown and Close close it even
+// if Serve was never called on it.
+func (s *Server) track(l *listener) (net.Listener, error) {
+	if !s.trackListener(l, true) {
+		l.Close()
+		return nil, ErrServerClosed
+	}
+	return l, nil
 }
 
 // removeStaleSocket removes a socket file nobody listens on.
@@ -123,7 +136,7 @@ func (s *Server) ListenTCP(addr string) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &listener{Listener: ln, transport: TransportTCP}, nil
+	return s.track(&listener{Listener: ln, transport: TransportTCP})
 }
 
 // ListenTLS listens on a TCP address for RPC over TLS, libvirtd's
@@ -141,7 +154,7 @@ func (s *Server) ListenTLS(addr string, cfg TLSConfig) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &listener{Listener: ln, transport: TransportTLS, tls: t}, nil
+	return s.track(&listener{Listener: ln, transport: TransportTLS, tls: t})
 }
 
 // TLSListener serves TLS, with the rules of cfg, on connections accepted
@@ -152,7 +165,7 @@ func (s *Server) TLSListener(inner net.Listener, cfg TLSConfig) (net.Listener, e
 	if err != nil {
 		return nil, err
 	}
-	return &listener{Listener: inner, transport: TransportTLS, tls: t}, nil
+	return s.track(&listener{Listener: inner, transport: TransportTLS, tls: t})
 }
 
 func (s *Server) listenTCP(addr string, allowPublic bool) (net.Listener, error) {

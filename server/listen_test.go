@@ -267,3 +267,20 @@ func TestListenerClosedOnShutdown(t *testing.T) {
 		t.Fatal("Serve did not return")
 	}
 }
+
+// TestCloseClosesUnservedListeners checks that Close closes listeners that
+// were never served, removing their socket files.
+func TestCloseClosesUnservedListeners(t *testing.T) {
+	s := New(Options{})
+	path := filepath.Join(t.TempDir(), "sock")
+	if _, err := s.ListenUnix(path, 0o600, false); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket file after Close: %v", err)
+	}
+	if _, err := s.ListenUnix(path, 0o600, false); !errors.Is(err, ErrServerClosed) {
+		t.Errorf("ListenUnix after Close: %v", err)
+	}
+}

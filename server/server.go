@@ -260,11 +260,14 @@ func (s *Server) addConn(c *Conn) bool {
 	return true
 }
 
+// removeConn forgets a finished connection: the gauge first, then its
+// slots, so Stats.Connections never exceeds MaxClients.
 func (s *Server) removeConn(c *Conn) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
 	s.st.connections.Add(-1)
+	c.releaseSlots()
 	s.wg.Done()
 }
 
