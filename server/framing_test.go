@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/virtwire/virtwire/protocol"
 )
 
 func lengthWord(n uint32) []byte { return binary.BigEndian.AppendUint32(nil, n) }
@@ -168,4 +170,41 @@ func TestSplitAndCoalescedFrames(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestManyStalledFrames covers the scale part of RELIABILITY test 3: 1000
+// connections that each announce a 32 MiB frame, send 100 bytes of it and
+// stall add far less than 64 MiB of heap, and all are closed at the frame
+// deadline.
+func TestManyStalledFrames(t *testing.T) {
+	n := 1000
+	if testing.Short() {
+		n = 100
+	}
+	const frameTimeout = time.Second
+	ts := startServer(t, "unix", Options{FrameTimeout: frameTimeout, MaxAnonymousClients: -1}, echoSetup)
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapInuse
+	}
+	before := heap()
+	stall := append(lengthWord(protocol.FrameMax), make([]byte, 100)...)
+	clients := make([]*rawClient, n)
+	for i := range clients {
+		clients[i] = ts.dial(t)
+		clients[i].write(stall)
+	}
+	waitFor(t, "every frame started", func() bool { return ts.Stats().Connections == int64(n) })
+	time.Sleep(50 * time.Millisecond) // let the readers take their bytes
+	grown := int64(heap()) - int64(before)
+	t.Logf("%d stalled 32 MiB frames: heap grew by %d KiB (%d bytes each, client side included)", n, grown>>10, grown/int64(n))
+	if grown > 64<<20 {
+		t.Errorf("heap grew by %d bytes, want ≤ 64 MiB", grown)
+	}
+	for _, c := range clients {
+		c.expectClosed(5 * time.Second)
+	}
+	waitFor(t, "every connection closed", func() bool { return ts.Stats().FrameTimeouts == uint64(n) })
 }
