@@ -123,8 +123,8 @@ func (d *Driver) install(reg func(protocol.Procedure, server.Handler)) {
 	wr := procOpts{write: true}
 
 	// Connection.
-	handle(d, reg, protocol.ProcConnectOpen, pre, func(c *call, a *protocol.ConnectOpenArgs) (protocol.Message, *protocol.Error) {
-		return nil, c.ss.open(a)
+	handle(d, reg, protocol.ProcConnectOpen, pre, func(c *call, a *openArgs) (protocol.Message, *protocol.Error) {
+		return nil, c.ss.open(&a.ConnectOpenArgs)
 	})
 	handle(d, reg, protocol.ProcConnectClose, pre, func(c *call, _ *void) (protocol.Message, *protocol.Error) {
 		c.ss.closeOpen()
@@ -179,7 +179,7 @@ func (d *Driver) install(reg func(protocol.Procedure, server.Handler)) {
 	handle(d, reg, protocol.ProcConnectIsSecure, rd, func(c *call, _ *void) (protocol.Message, *protocol.Error) {
 		return i32(1), nil
 	})
-	handle(d, reg, protocol.ProcConnectGetMaxVcpus, rd, func(c *call, _ *protocol.ConnectGetMaxVcpusArgs) (protocol.Message, *protocol.Error) {
+	handle(d, reg, protocol.ProcConnectGetMaxVcpus, rd, func(c *call, _ *maxVcpusArgs) (protocol.Message, *protocol.Error) {
 		return i32(maxVCPUs), nil
 	})
 	handle(d, reg, protocol.ProcNodeGetInfo, rd, func(c *call, _ *void) (protocol.Message, *protocol.Error) {
@@ -318,8 +318,8 @@ func (d *Driver) install(reg func(protocol.Procedure, server.Handler)) {
 		}
 		return b32(v), nil
 	})
-	handle(d, reg, protocol.ProcDomainGetMetadata, rd, func(c *call, a *protocol.DomainGetMetadataArgs) (protocol.Message, *protocol.Error) {
-		v, err := c.st.getMetadata(a)
+	handle(d, reg, protocol.ProcDomainGetMetadata, rd, func(c *call, a *getMetadataArgs) (protocol.Message, *protocol.Error) {
+		v, err := c.st.getMetadata(&a.DomainGetMetadataArgs)
 		if err != nil {
 			return nil, err
 		}
@@ -392,12 +392,12 @@ func (d *Driver) install(reg func(protocol.Procedure, server.Handler)) {
 	handle(d, reg, protocol.ProcDomainSetAutostart, wr, func(c *call, a *protocol.DomainSetAutostartArgs) (protocol.Message, *protocol.Error) {
 		return nil, c.st.read(&a.Dom, func(o *domainObj) { o.autostart = a.Autostart != 0 })
 	})
-	handle(d, reg, protocol.ProcDomainSetMetadata, wr, func(c *call, a *protocol.DomainSetMetadataArgs) (protocol.Message, *protocol.Error) {
-		return nil, c.st.setMetadata(a)
+	handle(d, reg, protocol.ProcDomainSetMetadata, wr, func(c *call, a *setMetadataArgs) (protocol.Message, *protocol.Error) {
+		return nil, c.st.setMetadata(&a.DomainSetMetadataArgs)
 	})
 
 	// Events.
-	handle(d, reg, protocol.ProcConnectDomainEventCallbackRegisterAny, rd, func(c *call, a *protocol.ConnectDomainEventCallbackRegisterAnyArgs) (protocol.Message, *protocol.Error) {
+	handle(d, reg, protocol.ProcConnectDomainEventCallbackRegisterAny, rd, func(c *call, a *registerArgs) (protocol.Message, *protocol.Error) {
 		id, err := c.ss.register(c.st, int32(a.EventID), a.Dom, false)
 		if err != nil {
 			return nil, err
