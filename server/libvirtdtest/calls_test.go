@@ -94,3 +94,8 @@ func identity(params ...protocol.TypedParam) *protocol.ConnectSetIdentityArgs {
 var _ = testing.Short
 
 func libvirtdtestFault(e *protocol.Error) libvirtdtest.Fault { return libvirtdtest.Fault{Error: e} }
+
+func appendDom(b []byte, d protocol.NonnullDomain) []byte {
+	b, _ = d.AppendBinary(b)
+	return b
+}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/virtwire/virtwire/protocol"
+	"github.com/virtwire/virtwire/xdr"
 )
 
 // TestConformanceCalls sends the same calls to libvirtd 9.0 and to the fake,
@@ -76,6 +77,29 @@ func TestConformanceCalls(t *testing.T) {
 			{"open again", protocol.ProcConnectOpen, open},
 			{"open rw", protocol.ProcConnectOpen, open},
 			{"suspend", protocol.ProcDomainSuspend, domArgs(alpha)},
+		})
+	})
+
+	t.Run("pointer discriminants", func(t *testing.T) {
+		// libvirtd reads XDR pointer discriminants with xdr_bool: any
+		// non-zero word is TRUE. go-libvirt sends CONNECT_OPEN's as
+		// 0x01000000.
+		name := "test://" + p.node
+		raw := func(disc uint32, rest ...[]byte) protocol.RawPayload {
+			b := xdr.AppendUint32(nil, disc)
+			for _, r := range rest {
+				b = append(b, r...)
+			}
+			return b
+		}
+		str := xdr.AppendString(nil, name)
+		p.compare(t, "discriminants", nil, false, []step{
+			{"open 0x01000000", protocol.ProcConnectOpen, raw(0x01000000, str, xdr.AppendUint32(nil, 0))},
+			{"uri", protocol.ProcConnectGetURI, nil},
+			{"max vcpus 2", protocol.ProcConnectGetMaxVcpus, raw(2, xdr.AppendString(nil, "kvm"))},
+			{"metadata uri 0xffffffff", protocol.ProcDomainGetMetadata, protocol.RawPayload(append(appendDom(nil, alpha),
+				raw(2, raw(0xffffffff, xdr.AppendString(nil, "http://x/")), xdr.AppendUint32(nil, 0))...))},
+			{"register dom 5", protocol.ProcConnectDomainEventCallbackRegisterAny, raw(0, raw(5, appendDom(nil, alpha)))},
 		})
 	})
 
