@@ -30,7 +30,9 @@ func (a *openArgs) DecodeXDR(d *xdr.Decoder) {
 
 // maxVcpusArgs is remote_connect_get_max_vcpus_args, decoded as libvirtd
 // decodes it.
-type maxVcpusArgs struct{ protocol.ConnectGetMaxVcpusArgs }
+type maxVcpusArgs struct {
+	protocol.ConnectGetMaxVcpusArgs
+}
 
 func (a *maxVcpusArgs) DecodeXDR(d *xdr.Decoder) { a.Type = lenientString(d, "type") }
 
