@@ -5,6 +5,7 @@ import (
 
 	"github.com/virtwire/virtwire/protocol"
 	"github.com/virtwire/virtwire/server/libvirtdtest"
+	"github.com/virtwire/virtwire/server/testdriver"
 )
 
 func zeros(n int) protocol.RawPayload { return make(protocol.RawPayload, n) }
@@ -99,3 +100,7 @@ func appendDom(b []byte, d protocol.NonnullDomain) []byte {
 	b, _ = d.AppendBinary(b)
 	return b
 }
+
+type testdriverNode = testdriver.Node
+
+func parseNodeXML(data []byte) (*testdriver.Node, error) { return testdriver.ParseNodeXML(data, nil) }
