@@ -79,7 +79,7 @@ func (r *rawConn) readFrame(timeout time.Duration) ([]byte, error) {
 func (r *rawConn) reply(serial uint32) []byte {
 	r.t.Helper()
 	for {
-		b, err := r.readFrame(20 * time.Second)
+		b, err := r.readFrame(2 * time.Minute)
 		if err != nil {
 			r.t.Fatalf("waiting for reply %d: %v", serial, err)
 		}
