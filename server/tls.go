@@ -191,6 +191,13 @@ func newTLSServer(cfg TLSConfig, logger *slog.Logger) (*tlsServer, error) {
 		Certificates: []tls.Certificate{pair},
 		ClientAuth:   tls.RequestClientCert,
 		MinVersion:   cfg.MinVersion,
+		// A TLS 1.3 NewSessionTicket arriving after the handshake makes
+		// gnutls's first read return GNUTLS_E_AGAIN, which libvirt's
+		// client takes for a failure to read the 0x01 confirmation byte:
+		// virsh and python-libvirt then fail with "Unable to read TLS
+		// confirmation: Resource temporarily unavailable". libvirt has
+		// no use for session resumption anyway.
+		SessionTicketsDisabled: true,
 	}
 	if t.config.MinVersion == 0 {
 		t.config.MinVersion = tls.VersionTLS12
