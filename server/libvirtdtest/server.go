@@ -79,6 +79,28 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 // Errors in the options (a node file libvirt would refuse) fail t.
 func NewUnstartedServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := newServer(t, opts)
+	if err != nil {
+		t.Fatalf("libvirtdtest: %v", err)
+	}
+	return s
+}
+
+// Launch starts a fake libvirtd outside a test (a command, an example, a
+// TestMain): NewServer without a testing.TB. The caller must Close it.
+func Launch(opts ...Option) (*Server, error) {
+	s, err := newServer(nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.start(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func newServer(t testing.TB, opts []Option) (*Server, error) {
 	s := &Server{t: t, Driver: testdriver.NewDriver(), base: map[protocol.Procedure]server.Handler{},
 		faults: map[protocol.Procedure]*Fault{}, wrapped: map[protocol.Procedure]bool{}}
 	for _, o := range opts {
@@ -87,17 +109,25 @@ func NewUnstartedServer(t testing.TB, opts ...Option) *Server {
 	// A short directory: unix socket paths are limited to 108 bytes.
 	dir, err := os.MkdirTemp("", "vwt-")
 	if err != nil {
-		t.Fatalf("libvirtdtest: %v", err)
+		return nil, err
 	}
 	s.Dir = dir
-	t.Cleanup(s.Close)
+	if t != nil {
+		t.Cleanup(s.Close)
+	}
+	fail := func(err error) (*Server, error) {
+		if t == nil {
+			s.Close()
+		}
+		return nil, err
+	}
 	if s.cfg.hostname != nil {
 		s.Driver.SetHostname(*s.cfg.hostname)
 	}
 	for i, spec := range s.cfg.nodes {
 		h, err := s.serveNode(i, spec)
 		if err != nil {
-			t.Fatalf("libvirtdtest: %v", err)
+			return fail(err)
 		}
 		if s.Host == nil {
 			s.Host = h
@@ -106,11 +136,14 @@ func NewUnstartedServer(t testing.TB, opts ...Option) *Server {
 	if !s.cfg.noDefault {
 		h, err := s.Driver.Serve(testdriver.DefaultName, testdriver.Default())
 		if err != nil {
-			t.Fatalf("libvirtdtest: %v", err)
+			return fail(err)
 		}
 		if s.Host == nil {
 			s.Host = h
 		}
+	}
+	if s.Host == nil {
+		return fail(errors.New("no node to serve (NoDefault and no node option)"))
 	}
 	var o server.Options
 	for _, f := range s.cfg.opts {
@@ -121,7 +154,7 @@ func NewUnstartedServer(t testing.TB, opts ...Option) *Server {
 		s.base[p] = h
 		s.register(p)
 	}
-	return s
+	return s, nil
 }
 
 func (s *Server) serveNode(i int, spec nodeSpec) (*testdriver.Host, error) {
@@ -166,6 +199,19 @@ func (s *Server) serveNode(i int, spec nodeSpec) (*testdriver.Host, error) {
 // test on error, and panics if the server was started already.
 func (s *Server) Start() {
 	s.t.Helper()
+	if err := s.start(); err != nil {
+		s.t.Fatalf("libvirtdtest: %v", err)
+	}
+}
+
+// StartTLS is Start with a TLS listener, as if the TLS option were given.
+func (s *Server) StartTLS() {
+	s.t.Helper()
+	s.cfg.tls = true
+	s.Start()
+}
+
+func (s *Server) start() error {
 	s.mu.Lock()
 	if s.started {
 		s.mu.Unlock()
@@ -176,42 +222,50 @@ func (s *Server) Start() {
 
 	s.Socket = filepath.Join(s.Dir, "sock")
 	s.ROSocket = filepath.Join(s.Dir, "sock-ro")
-	s.listen(s.RPC.ListenUnix(s.Socket, 0o600, false))
-	s.listen(s.RPC.ListenUnix(s.ROSocket, 0o600, true))
+	if _, err := s.listen(s.RPC.ListenUnix(s.Socket, 0o600, false)); err != nil {
+		return err
+	}
+	if _, err := s.listen(s.RPC.ListenUnix(s.ROSocket, 0o600, true)); err != nil {
+		return err
+	}
 	if s.cfg.tcp {
-		s.TCPAddr = s.listen(s.RPC.ListenTCP("127.0.0.1:0"))
+		addr, err := s.listen(s.RPC.ListenTCP("127.0.0.1:0"))
+		if err != nil {
+			return err
+		}
+		s.TCPAddr = addr
 	}
 	if s.cfg.tls {
-		s.PKI = pki.New(s.t)
+		var err error
+		if s.PKI, err = pki.Generate(); err != nil {
+			return err
+		}
 		srvFiles, err := s.PKI.WriteServerDir(filepath.Join(s.Dir, "pki-server"))
 		if err != nil {
-			s.t.Fatalf("libvirtdtest: %v", err)
+			return err
 		}
 		cl, err := s.PKI.WriteClientDir(filepath.Join(s.Dir, "pki"))
 		if err != nil {
-			s.t.Fatalf("libvirtdtest: %v", err)
+			return err
 		}
 		s.PKIDir = cl.Dir
-		s.TLSAddr = s.listen(s.RPC.ListenTLS("127.0.0.1:0", server.TLSConfig{Dir: srvFiles.Dir}))
+		addr, err := s.listen(s.RPC.ListenTLS("127.0.0.1:0", server.TLSConfig{Dir: srvFiles.Dir}))
+		if err != nil {
+			return err
+		}
+		s.TLSAddr = addr
 	}
 	if !s.cfg.noDefault {
 		s.DefaultURI = s.NodeURI(testdriver.DefaultName)
 	}
 	s.URI = s.NodeURI(s.Host.Name())
-}
-
-// StartTLS is Start with a TLS listener, as if the TLS option were given.
-func (s *Server) StartTLS() {
-	s.t.Helper()
-	s.cfg.tls = true
-	s.Start()
+	return nil
 }
 
 // listen serves ln and returns its address.
-func (s *Server) listen(ln net.Listener, err error) string {
-	s.t.Helper()
+func (s *Server) listen(ln net.Listener, err error) (string, error) {
 	if err != nil {
-		s.t.Fatalf("libvirtdtest: %v", err)
+		return "", err
 	}
 	s.wg.Add(1)
 	go func() {
@@ -222,7 +276,7 @@ func (s *Server) listen(ln net.Listener, err error) string {
 			s.mu.Unlock()
 		}
 	}()
-	return ln.Addr().String()
+	return ln.Addr().String(), nil
 }
 
 // nodePath is the path part of a CONNECT_OPEN name.
@@ -241,21 +295,19 @@ func (s *Server) ROURI() string {
 }
 
 // TCPURI returns test+tcp://127.0.0.1:PORT/<node path> for the node behind
-// URI. It fails the test without the TCP option.
+// URI, or "" without the TCP option.
 func (s *Server) TCPURI() string {
-	s.t.Helper()
 	if s.TCPAddr == "" {
-		s.t.Fatal("libvirtdtest: TCPURI without the TCP option")
+		return ""
 	}
 	return (&url.URL{Scheme: "test+tcp", Host: s.TCPAddr, Path: nodePath(s.Host.Name())}).String()
 }
 
 // TLSURI returns test+tls://localhost:PORT/<node path>?pkipath=<PKIDir>,
-// the name the server certificate carries. It fails the test without TLS.
+// the name the server certificate carries, or "" without TLS.
 func (s *Server) TLSURI() string {
-	s.t.Helper()
 	if s.TLSAddr == "" {
-		s.t.Fatal("libvirtdtest: TLSURI without TLS")
+		return ""
 	}
 	_, port, _ := net.SplitHostPort(s.TLSAddr)
 	return (&url.URL{Scheme: "test+tls", Host: "localhost:" + port, Path: nodePath(s.Host.Name()),
@@ -287,7 +339,9 @@ func (s *Server) Close() {
 	errs := s.serveErr
 	s.mu.Unlock()
 	for _, err := range errs {
-		s.t.Errorf("libvirtdtest: serve: %v", err)
+		if s.t != nil {
+			s.t.Errorf("libvirtdtest: serve: %v", err)
+		}
 	}
 }
 
