@@ -257,7 +257,10 @@ func (c *Conn) closed() bool { return c.ctx.Err() != nil }
 // payload) to the client: an event (type MESSAGE; libvirtd gives events
 // serial 1, FACTS S1) or any other frame the caller builds. It blocks until
 // the frame is written, ctx ends, or the connection closes (ErrConnClosed).
-// A client that does not read is closed after Options.WriteTimeout.
+// ctx bounds the wait for the connection's writer; once a frame has started
+// it is written whole, or the connection is closed, so the stream never
+// carries half a frame. A client that does not read is closed after
+// Options.WriteTimeout.
 func (c *Conn) Send(ctx context.Context, h protocol.Header, msg protocol.Message) error {
 	if c.closed() {
 		return ErrConnClosed
