@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -341,3 +342,38 @@ func TestMatchDN(t *testing.T) {
 }
 
 var _ = context.Background
+
+// ticketCache records whether the server sent a session ticket.
+type ticketCache struct{ puts atomic.Int64 }
+
+func (c *ticketCache) Get(string) (*tls.ClientSessionState, bool) { return nil, false }
+func (c *ticketCache) Put(string, *tls.ClientSessionState)        { c.puts.Add(1) }
+
+// TestTLSNoSessionTickets checks that the server sends no TLS 1.3
+// NewSessionTicket: it arrives after the handshake, and libvirt's client
+// takes the GNUTLS_E_AGAIN it causes for a failure to read the
+// confirmation byte.
+func TestTLSNoSessionTickets(t *testing.T) {
+	p := newPKI(t)
+	_, _, addr := startTLS(t, Options{}, TLSConfig{Dir: p.dir})
+	cache := &ticketCache{}
+	pool := x509.NewCertPool()
+	pool.AddCert(p.ca.cert)
+	cert := makeCert(t, clientSpec(), p.ca).tlsCert()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	tc := tls.Client(nc, &tls.Config{RootCAs: pool, ServerName: "localhost", Certificates: []tls.Certificate{cert}, ClientSessionCache: cache})
+	tc.SetDeadline(time.Now().Add(5 * time.Second))
+	if !confirmation(t, tc) {
+		t.Fatal("refused")
+	}
+	if v := tc.ConnectionState().Version; v != tls.VersionTLS13 {
+		t.Fatalf("negotiated %s, want TLS 1.3", tls.VersionName(v))
+	}
+	if n := cache.puts.Load(); n != 0 {
+		t.Errorf("the server sent %d session tickets", n)
+	}
+}
