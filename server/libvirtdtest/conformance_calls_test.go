@@ -175,6 +175,25 @@ func TestConformanceCalls(t *testing.T) {
 		p.compare(t, "getters", open, false, steps)
 	})
 
+	t.Run("default node", func(t *testing.T) {
+		u, _ := protocol.ParseUUID("6695eb01-f6a4-8304-79aa-97f2502e193f")
+		test := protocol.NonnullDomain{Name: "test", UUID: u, ID: 1}
+		p.compare(t, "default", openArgs("test:///default", 0), false, []step{
+			{"node info", protocol.ProcNodeGetInfo, nil},
+			{"capabilities", protocol.ProcConnectGetCapabilities, nil},
+			{"uri", protocol.ProcConnectGetURI, nil},
+			{"list", protocol.ProcConnectListAllDomains, listAll(1, 0)},
+			{"info", protocol.ProcDomainGetInfo, domArgs(test)},
+			{"max memory", protocol.ProcDomainGetMaxMemory, domArgs(test)},
+			{"state", protocol.ProcDomainGetState, domFlags(test, 0)},
+			{"autostart", protocol.ProcDomainGetAutostart, domArgs(test)},
+			{"persistent", protocol.ProcDomainIsPersistent, domArgs(test)},
+			{"snapshots", protocol.ProcDomainSnapshotNum, domFlags(test, 0)},
+			{"title", protocol.ProcDomainGetMetadata, meta(test, 1, nil, 0)},
+			{"lookup id", protocol.ProcDomainLookupByID, i32(1)},
+		})
+	})
+
 	t.Run("lists", func(t *testing.T) {
 		var steps []step
 		for _, f := range []uint32{0, 1, 2, 3, 4, 8, 16, 32, 64, 128, 0x30, 0x100, 0x200, 0x300, 0x400, 0x800, 0x1000, 0x2000,
