@@ -57,7 +57,7 @@ func DialURI(ctx context.Context, u *URI, opts ...Option) (*Conn, error) {
 	var tc *tlsClient
 	if u.Transport == TransportTLS {
 		var err error
-		if tc, err = newTLSClient(u, o.logger); err != nil {
+		if tc, err = newTLSClient(u, o); err != nil {
 			return nil, err
 		}
 	}

@@ -28,6 +28,7 @@ type options struct {
 	dial              func(ctx context.Context, network, addr string) (net.Conn, error)
 	logger            *slog.Logger
 	confirmTimeout    time.Duration
+	legacyCommonName  bool // WithLegacyCommonName (tls.go)
 }
 
 func defaultOptions() options {

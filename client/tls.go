@@ -92,14 +92,30 @@ type tlsClient struct {
 	cert     *tls.Certificate // nil: none
 	hostname string
 	noVerify bool
+	legacyCN bool // WithLegacyCommonName
 	min, max uint16
 	logger   *slog.Logger
 }
 
-// newTLSClient loads the files and, unless no_sanity=1, checks our own CA
-// and certificate as libvirt's client does when it creates its TLS context.
-func newTLSClient(u *URI, logger *slog.Logger) (*tlsClient, error) {
-	t := &tlsClient{files: u.PKIFiles(), hostname: u.Hostname(), noVerify: u.NoVerify, logger: logger}
+// WithLegacyCommonName lets a TLS server certificate that has no DNS
+// subjectAltName be matched against the URI's host by its subject common
+// name (CN), as gnutls, and so libvirt's client, does.
+//
+// Without it, the default, only the subjectAltName extension names the
+// server, as in crypto/tls since Go 1.15: a certificate carrying the host
+// name only in its CN fails with a *CertificateError that says so. libvirt's
+// own tests use such certificates (virnettlssessiontest.c's "perfect" server
+// certificate), and old deployments made with certtool templates without
+// dns_name have them; new certificates should list the host in
+// subjectAltName (RELIABILITY.md test 50).
+func WithLegacyCommonName() Option { return func(o *options) { o.legacyCommonName = true } }
+
+// newTLSClient loads the files and checks our own CA and certificate as
+// libvirt's client does when it creates its TLS context; with no_sanity=1 a
+// failed check is logged as a warning instead of failing.
+func newTLSClient(u *URI, o options) (*tlsClient, error) {
+	t := &tlsClient{files: u.PKIFiles(), hostname: u.Hostname(), noVerify: u.NoVerify,
+		legacyCN: o.legacyCommonName, logger: o.logger}
 	var err error
 	if t.min, t.max, err = parsePriority(u.TLSPriority); err != nil {
 		return nil, err
@@ -129,9 +145,13 @@ func newTLSClient(u *URI, logger *slog.Logger) (*tlsClient, error) {
 		}
 		t.cert = &kp
 	}
-	if !u.NoSanity {
-		if err := t.sanityCheck(cas); err != nil {
+	if err := t.sanityCheck(cas); err != nil {
+		if !u.NoSanity {
 			return nil, err
+		}
+		if t.logger != nil {
+			t.logger.Warn("client: ignoring a failed check of our own TLS certificates because of no_sanity=1",
+				"host", t.hostname, "reason", err)
 		}
 	}
 	return t, nil
@@ -260,8 +280,12 @@ func (e *CertificateError) Unwrap() error { return e.Err }
 // every certificate is within its validity (crypto/x509 does both); no
 // certificate in it is revoked by a CRL its issuer signed; the leaf is not a
 // CA, its critical keyUsage allows digitalSignature and keyEncipherment, its
-// critical extKeyUsage allows TLS server use; and it names the host as
-// gnutls_x509_crt_check_hostname sees it.
+// extKeyUsage, critical or not, allows TLS server use (libvirt only warns
+// when it is not critical); and it names the host (matchHostname).
+//
+// crypto/x509's Verify alone would accept a leaf that is a CA or whose
+// keyUsage is certSign only, and knows no CRLs (RELIABILITY.md P7), hence
+// the explicit checks after it.
 func (t *tlsClient) checkServer(chain []*x509.Certificate, now time.Time) error {
 	if len(chain) == 0 {
 		return &CertificateError{Subject: "(none)", Reason: "the server presented no certificate"}
@@ -286,11 +310,15 @@ func (t *tlsClient) checkServer(chain []*x509.Certificate, now time.Time) error 
 			}
 		}
 	}
-	if err := checkLeaf(leaf, subj, true, t.logger); err != nil {
+	if err := checkLeaf(leaf, subj, true, true, t.logger); err != nil {
 		return err
 	}
-	if !matchHostname(leaf, t.hostname) {
-		return &CertificateError{Subject: subj, Reason: "owner does not match the hostname " + t.hostname}
+	if !matchHostname(leaf, t.hostname, t.legacyCN) {
+		reason := "owner does not match the hostname " + t.hostname
+		if !t.legacyCN && matchHostname(leaf, t.hostname, true) {
+			reason += " (only its subject CN names it, and a CN is not used without WithLegacyCommonName)"
+		}
+		return &CertificateError{Subject: subj, Reason: reason}
 	}
 	return nil
 }
@@ -336,10 +364,13 @@ func extension(cert *x509.Certificate, oid asn1.ObjectIdentifier) (present, crit
 // checkLeaf applies libvirt's rules to a leaf certificate (ours or the
 // server's): basicConstraints must not say CA; keyUsage, when critical, must
 // allow digitalSignature and keyEncipherment; extKeyUsage, when critical,
-// must allow TLS server (server) or client use. A non-critical keyUsage or
-// extKeyUsage that lacks them only logs a warning, and a certificate without
-// the extension passes.
-func checkLeaf(c *x509.Certificate, subj string, server bool, logger *slog.Logger) error {
+// must allow TLS server (server) or client use, or any use. A non-critical
+// keyUsage or extKeyUsage that lacks them only logs a warning, and a
+// certificate without the extension passes. strictEKU refuses an
+// extKeyUsage without the role even when it is not critical, as crypto/x509
+// does; the client uses it for the server's certificate, where libvirt only
+// warns (RELIABILITY.md test 50).
+func checkLeaf(c *x509.Certificate, subj string, server, strictEKU bool, logger *slog.Logger) error {
 	if present, _ := extension(c, oidBasicConstraints); present && c.IsCA {
 		return &CertificateError{Subject: subj, Reason: "basic constraints show a CA, but a leaf certificate is needed"}
 	}
@@ -364,10 +395,10 @@ func checkLeaf(c *x509.Certificate, subj string, server bool, logger *slog.Logge
 		}
 		ok := false
 		for _, u := range c.ExtKeyUsage {
-			ok = ok || u == want
+			ok = ok || u == want || u == x509.ExtKeyUsageAny
 		}
 		if !ok {
-			if critical {
+			if critical || strictEKU {
 				return &CertificateError{Subject: subj, Reason: "purpose does not allow use with a TLS " + role}
 			}
 			warn(logger, "certificate purpose does not allow use with a TLS "+role, subj)
@@ -409,7 +440,7 @@ func warn(logger *slog.Logger, msg, subj string) {
 }
 
 // sanityCheck checks our own CA certificates and client certificate, as
-// libvirt does when it creates its TLS context (no_sanity=1 skips it):
+// libvirt does when it creates its TLS context (no_sanity=1 ignores it):
 // validity, the CA and leaf rules above, and that the client certificate
 // chains to the CA and is not revoked.
 func (t *tlsClient) sanityCheck(cas []*x509.Certificate) error {
@@ -429,7 +460,7 @@ func (t *tlsClient) sanityCheck(cas []*x509.Certificate) error {
 	if err := checkTimes(leaf, t.files.Cert, now); err != nil {
 		return sanityError(err)
 	}
-	if err := checkLeaf(leaf, t.files.Cert, false, t.logger); err != nil {
+	if err := checkLeaf(leaf, t.files.Cert, false, false, t.logger); err != nil {
 		return sanityError(err)
 	}
 	inter := x509.NewCertPool()
@@ -459,9 +490,10 @@ func sanityError(err error) error {
 // gnutls_x509_crt_check_hostname that libvirt relies on: an IP address is
 // compared with the IP SANs, and, when none matches, also as a name (some
 // servers put IPs in DNS SANs); a name is compared with the DNS SANs, with a
-// leading wildcard; the subject's single CN is used only when the
-// certificate has no DNS SAN at all.
-func matchHostname(c *x509.Certificate, host string) bool {
+// leading wildcard. gnutls also uses the subject's single CN when the
+// certificate has no DNS SAN at all; matchHostname does so only with
+// legacyCN (WithLegacyCommonName), as crypto/x509 no longer does.
+func matchHostname(c *x509.Certificate, host string, legacyCN bool) bool {
 	if ip := net.ParseIP(host); ip != nil {
 		for _, cip := range c.IPAddresses {
 			if cip.Equal(ip) {
@@ -475,6 +507,9 @@ func matchHostname(c *x509.Certificate, host string) bool {
 				return true
 			}
 		}
+		return false
+	}
+	if !legacyCN {
 		return false
 	}
 	var cns []string

@@ -294,36 +294,42 @@ func TestMatchHostname(t *testing.T) {
 	ipInDNS.DNSNames, ipInDNS.IPAddresses = []string{"127.0.0.1"}, nil
 	twoCN := hostCert(t, "libvirt.org")
 	twoCN.Subject.Names = append(twoCN.Subject.Names, pkix.AttributeTypeAndValue{Type: []int{2, 5, 4, 3}, Value: "other"})
+	// want is gnutls's answer, which WithLegacyCommonName gives; by
+	// default a CN never names the server, so the CN-only rows fail.
 	for _, tc := range []struct {
 		name string
 		cert *x509.Certificate
 		host string
 		want bool
+		dflt bool
 	}{
-		{"alt1 libvirt.org", alt1, "libvirt.org", true},
-		{"alt1 www", alt1, "www.libvirt.org", true},
-		{"alt1 wiki", alt1, "wiki.libvirt.org", false},
-		{"alt1 IPv4", alt1, "192.168.122.1", true},
-		{"alt1 IPv6", alt1, "fec0::dead:beaf", true},
-		{"alt1 other IP", alt1, "192.168.122.2", false},
-		{"alt2 CN ignored with SANs", alt2, "libvirt.org", false},
-		{"alt2 www", alt2, "www.libvirt.org", true},
-		{"alt2 wiki", alt2, "wiki.libvirt.org", true},
-		{"CN only", cnOnly, "libvirt.org", true},
-		{"CN only, case", cnOnly, "LibVirt.ORG", true},
-		{"CN only, other", cnOnly, "www.libvirt.org", false},
-		{"two CNs", twoCN, "libvirt.org", false},
-		{"wildcard", wild, "www.libvirt.org", true},
-		{"wildcard one label only", wild, "a.b.libvirt.org", false},
-		{"wildcard not the parent", wild, "libvirt.org", false},
-		{"partial wildcard", wild, "www.example.com", true},
-		{"partial wildcard prefix", wild, "xww.example.com", false},
-		{"wildcard needs two labels", wild, "libvirt.org.", false},
-		{"no *.org", wild, "example.org", false},
-		{"IP in a DNS SAN", ipInDNS, "127.0.0.1", true},
+		{"alt1 libvirt.org", alt1, "libvirt.org", true, true},
+		{"alt1 www", alt1, "www.libvirt.org", true, true},
+		{"alt1 wiki", alt1, "wiki.libvirt.org", false, false},
+		{"alt1 IPv4", alt1, "192.168.122.1", true, true},
+		{"alt1 IPv6", alt1, "fec0::dead:beaf", true, true},
+		{"alt1 other IP", alt1, "192.168.122.2", false, false},
+		{"alt2 CN ignored with SANs", alt2, "libvirt.org", false, false},
+		{"alt2 www", alt2, "www.libvirt.org", true, true},
+		{"alt2 wiki", alt2, "wiki.libvirt.org", true, true},
+		{"CN only", cnOnly, "libvirt.org", true, false},
+		{"CN only, case", cnOnly, "LibVirt.ORG", true, false},
+		{"CN only, other", cnOnly, "www.libvirt.org", false, false},
+		{"two CNs", twoCN, "libvirt.org", false, false},
+		{"wildcard", wild, "www.libvirt.org", true, true},
+		{"wildcard one label only", wild, "a.b.libvirt.org", false, false},
+		{"wildcard not the parent", wild, "libvirt.org", false, false},
+		{"partial wildcard", wild, "www.example.com", true, true},
+		{"partial wildcard prefix", wild, "xww.example.com", false, false},
+		{"wildcard needs two labels", wild, "libvirt.org.", false, false},
+		{"no *.org", wild, "example.org", false, false},
+		{"IP in a DNS SAN", ipInDNS, "127.0.0.1", true, true},
 	} {
-		if got := matchHostname(tc.cert, tc.host); got != tc.want {
-			t.Errorf("%s: matchHostname(%v, %q) = %v; want %v", tc.name, tc.cert.DNSNames, tc.host, got, tc.want)
+		if got := matchHostname(tc.cert, tc.host, true); got != tc.want {
+			t.Errorf("%s: matchHostname(%v, %q, legacyCN) = %v; want %v", tc.name, tc.cert.DNSNames, tc.host, got, tc.want)
+		}
+		if got := matchHostname(tc.cert, tc.host, false); got != tc.dflt {
+			t.Errorf("%s: matchHostname(%v, %q) = %v; want %v", tc.name, tc.cert.DNSNames, tc.host, got, tc.dflt)
 		}
 	}
 }
@@ -347,7 +353,7 @@ func TestCheckLeaf(t *testing.T) {
 		name   string
 		cert   *x509.Certificate
 		server bool
-		ok     bool
+		ok     bool // libvirt's rule, for our own certificates
 	}{
 		{"usual server", mk(func(*pki.Spec) {}), true, true},
 		{"no extensions", mk(func(s *pki.Spec) { s.BasicConstraints, s.KeyUsage, s.ExtKeyUsage = nil, nil, nil }), true, true},
@@ -372,9 +378,15 @@ func TestCheckLeaf(t *testing.T) {
 			s.ExtKeyUsage = &pki.ExtKeyUsage{Critical: true, Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 		}), false, false},
 	} {
-		err := checkLeaf(tc.cert, "test", tc.server, nil)
+		err := checkLeaf(tc.cert, "test", tc.server, false, nil)
 		if (err == nil) != tc.ok {
 			t.Errorf("%s: checkLeaf = %v; want ok=%v", tc.name, err, tc.ok)
+		}
+		// For the server's certificate, a wrong extKeyUsage fails even
+		// when it is not critical (test 50); nothing else changes.
+		strictOK := tc.ok && !strings.HasPrefix(tc.name, "EKU client non-critical")
+		if err := checkLeaf(tc.cert, "test", tc.server, true, nil); (err == nil) != strictOK {
+			t.Errorf("%s: checkLeaf(strictEKU) = %v; want ok=%v", tc.name, err, strictOK)
 		}
 	}
 }
