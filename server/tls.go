@@ -299,8 +299,12 @@ func extension(c *x509.Certificate, oid asn1.ObjectIdentifier) (present, critica
 // allow its TLS role; no extension passes; fatal only when critical, or
 // always with strictEKU). Non-fatal findings come back as warnings.
 func checkCertRules(c *x509.Certificate, role certRole, now time.Time, strictEKU bool) (warnings []string, err error) {
+	subject, dnErr := FormatDN(c.RawSubject) // libvirt's order: C=UK,CN=libvirt
+	if dnErr != nil {
+		subject = c.Subject.String()
+	}
 	fail := func(format string, args ...any) ([]string, error) {
-		return warnings, fmt.Errorf("The %s certificate %s "+format, append([]any{role, c.Subject}, args...)...)
+		return warnings, fmt.Errorf("The %s certificate %s "+format, append([]any{role, subject}, args...)...)
 	}
 	if now.After(c.NotAfter) {
 		return fail("has expired")
@@ -329,7 +333,7 @@ func checkCertRules(c *x509.Certificate, role certRole, now time.Time, strictEKU
 			if c.KeyUsage&u != 0 {
 				continue
 			}
-			msg := fmt.Sprintf("The %s certificate %s key usage does not permit %s", role, c.Subject, keyUsageName(u))
+			msg := fmt.Sprintf("The %s certificate %s key usage does not permit %s", role, subject, keyUsageName(u))
 			if critical {
 				return warnings, errors.New(msg)
 			}
@@ -338,7 +342,7 @@ func checkCertRules(c *x509.Certificate, role certRole, now time.Time, strictEKU
 	}
 	if role != roleCA {
 		if eku, critical := extension(c, oidExtKeyUsage); eku && !allowsRole(c, role) {
-			msg := fmt.Sprintf("The %s certificate %s purpose does not allow use for a TLS %s", role, c.Subject, role)
+			msg := fmt.Sprintf("The %s certificate %s purpose does not allow use for a TLS %s", role, subject, role)
 			if critical || strictEKU {
 				return warnings, errors.New(msg)
 			}
