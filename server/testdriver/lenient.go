@@ -23,6 +23,7 @@ func lenientString(d *xdr.Decoder, field string) protocol.OptionalString {
 // openArgs is remote_connect_open_args, decoded as libvirtd decodes it.
 type openArgs struct{ protocol.ConnectOpenArgs }
 
+// DecodeXDR decodes the arguments as libvirtd does.
 func (a *openArgs) DecodeXDR(d *xdr.Decoder) {
 	a.Name = lenientString(d, "name")
 	a.Flags = protocol.ConnectFlags(d.Uint32("flags"))
@@ -34,12 +35,14 @@ type maxVcpusArgs struct {
 	protocol.ConnectGetMaxVcpusArgs
 }
 
+// DecodeXDR decodes the arguments as libvirtd does.
 func (a *maxVcpusArgs) DecodeXDR(d *xdr.Decoder) { a.Type = lenientString(d, "type") }
 
 // getMetadataArgs is remote_domain_get_metadata_args, decoded as libvirtd
 // decodes it.
 type getMetadataArgs struct{ protocol.DomainGetMetadataArgs }
 
+// DecodeXDR decodes the arguments as libvirtd does.
 func (a *getMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	a.Dom.DecodeXDR(d)
 	a.Type = protocol.MetadataType(d.Int32("type"))
@@ -51,6 +54,7 @@ func (a *getMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 // decodes it.
 type setMetadataArgs struct{ protocol.DomainSetMetadataArgs }
 
+// DecodeXDR decodes the arguments as libvirtd does.
 func (a *setMetadataArgs) DecodeXDR(d *xdr.Decoder) {
 	a.Dom.DecodeXDR(d)
 	a.Type = protocol.MetadataType(d.Int32("type"))
@@ -66,6 +70,7 @@ type registerArgs struct {
 	protocol.ConnectDomainEventCallbackRegisterAnyArgs
 }
 
+// DecodeXDR decodes the arguments as libvirtd does.
 func (a *registerArgs) DecodeXDR(d *xdr.Decoder) {
 	a.EventID = protocol.DomainEventID(d.Int32("eventID"))
 	a.Dom = nil
