@@ -1,0 +1,171 @@
+package server
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/virtwire/virtwire/protocol"
+)
+
+// processRSS returns the process's resident set size in bytes after a GC
+// that hands freed memory back to the OS, and the Go heap and stacks in
+// use.
+func processRSS(t testing.TB) (rss, heap int64) {
+	t.Helper()
+	runtime.GC()
+	debug.FreeOSMemory()
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Skipf("cannot read RSS: %v", err)
+	}
+	pages, _ := strconv.ParseInt(strings.Fields(string(b))[1], 10, 64)
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return pages * int64(os.Getpagesize()), int64(m.HeapInuse + m.StackInuse)
+}
+
+// TestRandomGarbage10k is RELIABILITY test 7 at full scale: 10^4
+// connections each send 4-68 random bytes (a quarter of them behind a
+// plausible length word, so they stall until the frame deadline) and
+// close. Within 5 s of the last one the server's goroutines are back to
+// the baseline ± 2 and the process's RSS to the baseline ± 8 MiB (under
+// -race, whose shadow memory is not the server's, the Go heap and stacks
+// instead), and a good client is served.
+func TestRandomGarbage10k(t *testing.T) {
+	n := 10_000
+	if testing.Short() {
+		n = 1000
+	}
+	ts := startServer(t, "unix", Options{FrameTimeout: 200 * time.Millisecond, MaxAnonymousClients: -1}, echoSetup)
+	ts.dial(t).roundTrip(0)
+	g0 := runtime.NumGoroutine()
+	rss0, heap0 := processRSS(t)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			b := make([]byte, 68)
+			for next.Add(1) <= int64(n) {
+				nc, err := net.DialTimeout("unix", ts.addr, 5*time.Second)
+				for tries := 0; errors.Is(err, syscall.EAGAIN) && tries < 1000; tries++ {
+					time.Sleep(time.Millisecond) // the listen backlog is full
+					nc, err = net.DialTimeout("unix", ts.addr, 5*time.Second)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				m := 4 + rng.IntN(64)
+				for i := range m {
+					b[i] = byte(rng.Uint32())
+				}
+				if rng.IntN(4) == 0 {
+					binary.BigEndian.PutUint32(b, uint32(28+rng.IntN(64)))
+				}
+				nc.Write(b[:m])
+				nc.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	last := time.Now()
+	var g, conns int
+	var rss, heap int64
+	for {
+		st := ts.Stats()
+		conns = int(st.Connections)
+		if st.Accepted != uint64(n)+1 {
+			conns = -1 // some are still in the listen backlog
+		}
+		g = runtime.NumGoroutine()
+		rss, heap = processRSS(t)
+		memOK := heap-heap0 <= 8<<20
+		if !raceEnabled {
+			memOK = memOK && rss-rss0 <= 8<<20
+		}
+		if conns == 1 && g <= g0+2 && memOK { // the good client's connection stays
+			break
+		}
+		if time.Since(last) > 5*time.Second {
+			t.Fatalf("5 s after %d garbage connections: %d connections, goroutines %d (baseline %d), RSS %+d KiB, heap %+d KiB",
+				n, conns, g, g0, (rss-rss0)>>10, (heap-heap0)>>10)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("figure: test 7: %d garbage connections; back to baseline %v after the last: goroutines %d → %d, RSS %+d KiB, heap %+d KiB; stats %+v",
+		n, time.Since(last).Round(time.Millisecond), g0, g, (rss-rss0)>>10, (heap-heap0)>>10, ts.Stats())
+	ts.dial(t).roundTrip(1)
+}
+
+// TestClientClosesMidFrame is RELIABILITY test 30 with the server reading
+// a client: with calls in flight (handlers waiting), the client sends 1,
+// 4, 27, 28 or 28+k bytes of a further frame and closes. Every handler's
+// context ends with ErrConnClosed as its cause within 100 ms of the close,
+// the connection is gone, and no goroutine is left.
+func TestClientClosesMidFrame(t *testing.T) {
+	full := frame(callHeader(echoProc, 99), make([]byte, 16))
+	var worst time.Duration
+	for _, network := range networks {
+		for _, cut := range []int{0, 1, 4, 27, 28, 29, 32, len(full) - 1} {
+			t.Run(fmt.Sprintf("%s/%d bytes", network, cut), func(t *testing.T) {
+				var mu sync.Mutex
+				var ended []time.Time
+				var causes []error
+				ts := startServer(t, network, Options{}, func(s *Server) {
+					s.Handle(remote, v1, 7010, func(ctx context.Context, call *Call) (protocol.Message, error) {
+						<-ctx.Done()
+						mu.Lock()
+						ended = append(ended, time.Now())
+						causes = append(causes, context.Cause(ctx))
+						mu.Unlock()
+						return nil, nil
+					})
+				})
+				g0 := runtime.NumGoroutine()
+				c := ts.dial(t)
+				for i := range 3 {
+					c.send(callHeader(7010, uint32(i)), nil)
+				}
+				waitFor(t, "3 calls in flight", func() bool { return ts.Stats().InFlight == 3 })
+				c.write(full[:cut])
+				time.Sleep(5 * time.Millisecond) // the bytes reach the server first
+				closed := time.Now()
+				c.nc.Close()
+				waitFor(t, "the handlers to end", func() bool { mu.Lock(); defer mu.Unlock(); return len(ended) == 3 })
+				mu.Lock()
+				var took time.Duration
+				for i, e := range ended {
+					took = max(took, e.Sub(closed))
+					if !errors.Is(causes[i], ErrConnClosed) {
+						t.Errorf("handler context cause %v; want ErrConnClosed", causes[i])
+					}
+				}
+				mu.Unlock()
+				worst = max(worst, took)
+				if took > 100*time.Millisecond {
+					t.Errorf("handlers cancelled %v after the close; want ≤ 100 ms", took)
+				}
+				waitFor(t, "the connection to go", func() bool { return ts.Stats().Connections == 0 })
+				waitFor(t, "goroutines to return", func() bool { return runtime.NumGoroutine() <= g0 })
+			})
+		}
+	}
+	t.Logf("figure: test 30 server: client close to every in-flight call cancelled, worst of 16 cases: %v", worst)
+}
