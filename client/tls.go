@@ -88,6 +88,7 @@ func pkiIn(dir string) PKIFiles {
 type tlsClient struct {
 	files    PKIFiles
 	roots    *x509.CertPool
+	cas      []*x509.Certificate // the certificates of roots, for completeChain
 	crls     []*x509.RevocationList
 	cert     *tls.Certificate // nil: none
 	hostname string
@@ -124,7 +125,7 @@ func newTLSClient(u *URI, o options) (*tlsClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.roots = x509.NewCertPool()
+	t.roots, t.cas = x509.NewCertPool(), cas
 	for _, c := range cas {
 		t.roots.AddCert(c)
 	}
@@ -325,8 +326,11 @@ func (t *tlsClient) checkServer(chain []*x509.Certificate, now time.Time) error 
 
 // revoked returns the first certificate of a verified chain that a CRL
 // signed by its issuer revokes. A CRL that no issuer in the chain signed is
-// not trusted and ignored.
+// not trusted and ignored. The chain is first completed up to its root
+// (completeChain), so an intermediate listed in cacert.pem can be revoked
+// by its own issuer's CRL.
 func (t *tlsClient) revoked(chain []*x509.Certificate) *x509.Certificate {
+	chain = completeChain(chain, t.cas)
 	for i := 0; i+1 < len(chain); i++ {
 		c, issuer := chain[i], chain[i+1]
 		for _, l := range t.crls {
@@ -341,6 +345,36 @@ func (t *tlsClient) revoked(chain []*x509.Certificate) *x509.Certificate {
 		}
 	}
 	return nil
+}
+
+// maxChain bounds completeChain.
+const maxChain = 16
+
+// completeChain extends a chain that crypto/x509 verified, whose last
+// certificate is one of the trusted CAs, with that CA's issuers found among
+// cas, up to a self-signed root. crypto/x509 stops at the first trusted
+// certificate: with libvirt's layout, where cacert.pem lists the root and
+// the intermediates, a chain leaf→1b ends at 1b and the root's CRL that
+// revokes 1b would never be consulted.
+func completeChain(chain []*x509.Certificate, cas []*x509.Certificate) []*x509.Certificate {
+	for len(chain) > 0 && len(chain) < maxChain {
+		last := chain[len(chain)-1]
+		if bytes.Equal(last.RawIssuer, last.RawSubject) && last.CheckSignatureFrom(last) == nil {
+			break // a self-signed root
+		}
+		var up *x509.Certificate
+		for _, ca := range cas {
+			if !ca.Equal(last) && bytes.Equal(ca.RawSubject, last.RawIssuer) && last.CheckSignatureFrom(ca) == nil {
+				up = ca
+				break
+			}
+		}
+		if up == nil {
+			break
+		}
+		chain = append(chain[:len(chain):len(chain)], up)
+	}
+	return chain
 }
 
 // Extension OIDs whose criticality libvirt looks at.

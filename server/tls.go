@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/asn1"
@@ -377,6 +378,36 @@ func keyUsageName(u x509.KeyUsage) string {
 	return fmt.Sprintf("usage %#x", int(u))
 }
 
+// maxChain bounds completeChain.
+const maxChain = 16
+
+// completeChain extends a chain that crypto/x509 verified, whose last
+// certificate is one of the trusted CAs, with that CA's issuers found among
+// cas, up to a self-signed root. crypto/x509 stops at the first trusted
+// certificate: with libvirt's layout, where cacert.pem lists the root and
+// the intermediates, a chain leaf→1b ends at 1b and the root's CRL that
+// revokes 1b would never be consulted.
+func completeChain(chain []*x509.Certificate, cas []*x509.Certificate) []*x509.Certificate {
+	for len(chain) > 0 && len(chain) < maxChain {
+		last := chain[len(chain)-1]
+		if bytes.Equal(last.RawIssuer, last.RawSubject) && last.CheckSignatureFrom(last) == nil {
+			break // a self-signed root
+		}
+		var up *x509.Certificate
+		for _, ca := range cas {
+			if !ca.Equal(last) && bytes.Equal(ca.RawSubject, last.RawIssuer) && last.CheckSignatureFrom(ca) == nil {
+				up = ca
+				break
+			}
+		}
+		if up == nil {
+			break
+		}
+		chain = append(chain[:len(chain):len(chain)], up)
+	}
+	return chain
+}
+
 // errNoClientCert is libvirtd's log text for a client that sent no
 // certificate (FACTS §11, h_tls_probe).
 var errNoClientCert = errors.New("Unable to verify TLS peer: No certificate was found.")
@@ -440,8 +471,11 @@ func (t *tlsServer) verifyClient(certs []*x509.Certificate, now time.Time) (stri
 }
 
 // revoked reports whether a CRL of the issuer of any certificate in the
-// chain lists it.
+// chain lists it. The chain is first completed up to its root
+// (completeChain), so an intermediate listed in cacert.pem can be revoked
+// by its own issuer's CRL.
 func (t *tlsServer) revoked(chain []*x509.Certificate) bool {
+	chain = completeChain(chain, t.cas)
 	for i := 0; i+1 < len(chain); i++ {
 		cert, issuer := chain[i], chain[i+1]
 		for _, crl := range t.crls {
