@@ -647,8 +647,12 @@ func (c *Conn) encodeError(h *protocol.Header, pe *protocol.Error, b []byte) []b
 	rh := h.Reply(protocol.StatusError)
 	out, err := protocol.AppendFrame(b, &rh, pe)
 	if err != nil {
-		c.logf(slog.LevelError, "error reply does not encode; sending the generic error", "header", h.String(), "err", err)
-		out, _ = protocol.AppendFrame(b, &rh, GenericError())
+		// libvirtd logs "Failed to serialize remote error" and the client
+		// gets EOF, no reply: seen with a CONNECT_OPEN name of 4 MiB, whose
+		// "no connection driver available for …" exceeds REMOTE_STRING_MAX.
+		c.logf(slog.LevelError, "Failed to serialize remote error; closing the connection", "header", h.String(), "err", err)
+		c.closeWith(fmt.Errorf("server: error reply does not encode: %w", err))
+		return nil
 	}
 	c.srv.st.errorReplies.Add(1)
 	return out
@@ -657,8 +661,9 @@ func (c *Conn) encodeError(h *protocol.Header, pe *protocol.Error, b []byte) []b
 // replyError writes an error reply from the reader goroutine.
 func (c *Conn) replyError(h *protocol.Header, pe *protocol.Error) {
 	bp := getBuf()
-	*bp = c.encodeError(h, pe, (*bp)[:0])
-	c.write(c.ctx, *bp)
+	if *bp = c.encodeError(h, pe, (*bp)[:0]); len(*bp) > 0 {
+		c.write(c.ctx, *bp)
+	}
 	putBuf(bp)
 }
 
