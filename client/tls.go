@@ -400,11 +400,17 @@ func extension(cert *x509.Certificate, oid asn1.ObjectIdentifier) (present, crit
 // allow digitalSignature and keyEncipherment; extKeyUsage, when critical,
 // must allow TLS server (server) or client use, or any use. A non-critical
 // keyUsage or extKeyUsage that lacks them only logs a warning, and a
-// certificate without the extension passes. strictEKU refuses an
-// extKeyUsage without the role even when it is not critical, as crypto/x509
-// does; the client uses it for the server's certificate, where libvirt only
-// warns (RELIABILITY.md test 50).
-func checkLeaf(c *x509.Certificate, subj string, server, strictEKU bool, logger *slog.Logger) error {
+// certificate without the extension passes.
+//
+// peer is set for the other end's certificate (the server's, for the
+// client), where two rules are stricter (RELIABILITY.md test 50): an
+// extKeyUsage without the role is refused even when not critical, as
+// crypto/x509 does (libvirt only warns); and a keyUsage without
+// digitalSignature is refused even when not critical, since the peer signed
+// the handshake with that key: gnutls, and so libvirt, refuses such a peer
+// during the handshake ("Key usage violation in certificate has been
+// detected").
+func checkLeaf(c *x509.Certificate, subj string, server, peer bool, logger *slog.Logger) error {
 	if present, _ := extension(c, oidBasicConstraints); present && c.IsCA {
 		return &CertificateError{Subject: subj, Reason: "basic constraints show a CA, but a leaf certificate is needed"}
 	}
@@ -416,7 +422,7 @@ func checkLeaf(c *x509.Certificate, subj string, server, strictEKU bool, logger 
 			if c.KeyUsage&u.bit != 0 {
 				continue
 			}
-			if critical {
+			if critical || (peer && u.bit == x509.KeyUsageDigitalSignature) {
 				return &CertificateError{Subject: subj, Reason: "usage does not permit " + u.name}
 			}
 			warn(logger, "certificate usage does not permit "+u.name, subj)
@@ -432,7 +438,7 @@ func checkLeaf(c *x509.Certificate, subj string, server, strictEKU bool, logger 
 			ok = ok || u == want || u == x509.ExtKeyUsageAny
 		}
 		if !ok {
-			if critical || strictEKU {
+			if critical || peer {
 				return &CertificateError{Subject: subj, Reason: "purpose does not allow use with a TLS " + role}
 			}
 			warn(logger, "certificate purpose does not allow use with a TLS "+role, subj)

@@ -382,11 +382,12 @@ func TestCheckLeaf(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("%s: checkLeaf = %v; want ok=%v", tc.name, err, tc.ok)
 		}
-		// For the server's certificate, a wrong extKeyUsage fails even
-		// when it is not critical (test 50); nothing else changes.
-		strictOK := tc.ok && !strings.HasPrefix(tc.name, "EKU client non-critical")
-		if err := checkLeaf(tc.cert, "test", tc.server, true, nil); (err == nil) != strictOK {
-			t.Errorf("%s: checkLeaf(strictEKU) = %v; want ok=%v", tc.name, err, strictOK)
+		// For the server's certificate, a wrong extKeyUsage and a
+		// keyUsage without digitalSignature fail even when not critical
+		// (test 50); nothing else changes.
+		peerOK := tc.ok && !strings.HasPrefix(tc.name, "EKU client non-critical") && tc.name != "KU certSign non-critical"
+		if err := checkLeaf(tc.cert, "test", tc.server, true, nil); (err == nil) != peerOK {
+			t.Errorf("%s: checkLeaf(peer) = %v; want ok=%v", tc.name, err, peerOK)
 		}
 	}
 }

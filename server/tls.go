@@ -298,8 +298,16 @@ func extension(c *x509.Certificate, oid asn1.ObjectIdentifier) (present, critica
 // keyUsage (keyCertSign for a CA, digitalSignature and keyEncipherment for a
 // leaf, fatal only when the extension is critical); extKeyUsage (a leaf must
 // allow its TLS role; no extension passes; fatal only when critical, or
-// always with strictEKU). Non-fatal findings come back as warnings.
-func checkCertRules(c *x509.Certificate, role certRole, now time.Time, strictEKU bool) (warnings []string, err error) {
+// always with peer). Non-fatal findings come back as warnings.
+//
+// peer is set for the client's certificate, where two rules are stricter
+// (RELIABILITY.md test 50): an extKeyUsage without TLS client is refused even
+// when not critical, as crypto/x509 does (libvirt only warns); and a
+// keyUsage without digitalSignature is refused even when not critical,
+// since the client signed the handshake with that key: gnutls, and so
+// libvirtd, refuses such a client during the handshake ("Key usage
+// violation in certificate has been detected").
+func checkCertRules(c *x509.Certificate, role certRole, now time.Time, peer bool) (warnings []string, err error) {
 	subject, dnErr := FormatDN(c.RawSubject) // libvirt's order: C=UK,CN=libvirt
 	if dnErr != nil {
 		subject = c.Subject.String()
@@ -335,7 +343,7 @@ func checkCertRules(c *x509.Certificate, role certRole, now time.Time, strictEKU
 				continue
 			}
 			msg := fmt.Sprintf("The %s certificate %s key usage does not permit %s", role, subject, keyUsageName(u))
-			if critical {
+			if critical || (peer && u == x509.KeyUsageDigitalSignature) {
 				return warnings, errors.New(msg)
 			}
 			warnings = append(warnings, msg)
@@ -344,7 +352,7 @@ func checkCertRules(c *x509.Certificate, role certRole, now time.Time, strictEKU
 	if role != roleCA {
 		if eku, critical := extension(c, oidExtKeyUsage); eku && !allowsRole(c, role) {
 			msg := fmt.Sprintf("The %s certificate %s purpose does not allow use for a TLS %s", role, subject, role)
-			if critical || strictEKU {
+			if critical || peer {
 				return warnings, errors.New(msg)
 			}
 			warnings = append(warnings, msg)
