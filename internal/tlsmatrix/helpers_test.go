@@ -98,13 +98,16 @@ func tlsURI(host, addr, dir string, extra ...string) string {
 }
 
 // priority returns the tls_priority item that limits a client to version
-// v (libvirt's gnutls priority syntax, which virtwire's client maps).
+// v (libvirt's gnutls priority syntax, which virtwire's client maps). It
+// enables one version rather than removing the other: Debian 12's gnutls
+// NORMAL also has TLS 1.0 and 1.1, and without TLS 1.2 it offers no TLS 1.3
+// ("NORMAL:-VERS-TLS1.2" offers only 1.1 and 1.0).
 func priority(v uint16) string {
-	other := "TLS1.3"
+	name := "TLS1.2"
 	if v == tls.VersionTLS13 {
-		other = "TLS1.2"
+		name = "TLS1.3"
 	}
-	return "tls_priority=" + url.QueryEscape("NORMAL:-VERS-"+other)
+	return "tls_priority=" + url.QueryEscape("NORMAL:-VERS-ALL:+VERS-"+name)
 }
 
 // dial connects virtwire's client to addr while the URI names host, so the
@@ -131,15 +134,17 @@ func dial(t *testing.T, uri, addr string, opts ...client.Option) (*client.Conn, 
 type outcome int
 
 const (
-	accepted       outcome = iota
-	clientRefused          // the client refused the server's certificate (VIR_ERR_AUTH_FAILED)
-	serverRefused          // the server closed without the confirmation byte
-	clientSetupErr         // Dial failed before connecting (our own files)
+	accepted        outcome = iota
+	clientRefused           // the client refused the server's certificate (VIR_ERR_AUTH_FAILED)
+	serverRefused           // the server closed without the confirmation byte
+	clientSetupErr          // Dial failed before connecting (our own files)
+	handshakeFailed         // the TLS handshake itself failed (VIR_ERR_AUTH_FAILED)
 	otherErr
 )
 
 func (o outcome) String() string {
-	return [...]string{"accepted", "refused by the client", "refused by the server", "refused at client setup", "other error"}[o]
+	return [...]string{"accepted", "refused by the client", "refused by the server", "refused at client setup",
+		"handshake failed", "other error"}[o]
 }
 
 // classify maps Dial's error onto an outcome.
@@ -153,6 +158,8 @@ func classify(err error) outcome {
 		return serverRefused
 	case errors.As(err, &pe) && pe.Code == protocol.ErrAuthFailed && errors.As(err, &ce):
 		return clientRefused
+	case errors.As(err, &pe) && pe.Code == protocol.ErrAuthFailed:
+		return handshakeFailed
 	case errors.As(err, &pe) && pe.Code == protocol.ErrSystemError:
 		return clientSetupErr
 	}
