@@ -1,11 +1,17 @@
 package client
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/virtwire/virtwire/internal/pki"
 	"github.com/virtwire/virtwire/internal/tlsmatrix"
@@ -121,4 +127,81 @@ func TestTLSNoSanityWarns(t *testing.T) {
 			t.Errorf("%q: warning logged %v; want %v:\n%s", tc.query, warned, !tc.fail, &log)
 		}
 	}
+}
+
+// TestTLSConfirmationByte covers the client's side of RELIABILITY.md test
+// 52 in virtual time (testing/synctest, over net.Pipe): after the
+// handshake the client waits for the server's confirmation byte for
+// exactly 10 s (libvirt's client has no bound; FACTS S7), takes 0x01 and
+// nothing else, and reads a close as the server refusing our certificate.
+// The PKI is made inside the bubble, so that its validity follows the
+// bubble's clock.
+func TestTLSConfirmationByte(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		send    []byte // after the handshake; nil: nothing
+		close   bool   // close instead of sending
+		wantErr func(error) bool
+		wait    time.Duration // virtual time Dial takes
+	}{
+		{name: "0x01", send: []byte{1}, wantErr: func(err error) bool { return err == nil }},
+		{name: "0x01 then a frame", send: []byte{1, 0, 0, 0}, wantErr: func(err error) bool { return err == nil }},
+		{name: "0x00", send: []byte{0}, wantErr: isProtocolError},
+		{name: "0x02", send: []byte{2}, wantErr: isProtocolError},
+		{name: "0xff", send: []byte{0xff}, wantErr: isProtocolError},
+		{name: "close", close: true, wantErr: func(err error) bool { return errors.Is(err, ErrCertificateRejected) }},
+		{name: "nothing", wantErr: func(err error) bool {
+			return errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, ErrCertificateRejected)
+		}, wait: 10 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newTestPKI(t)
+				kp, err := tls.X509KeyPair(pki.PEMBundle(p.Server), mustKeyPEM(t, p.Server))
+				if err != nil {
+					t.Fatal(err)
+				}
+				cn, sn := net.Pipe()
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					defer sn.Close()
+					srv := tls.Server(sn, &tls.Config{Certificates: []tls.Certificate{kp}, ClientAuth: tls.RequestClientCert})
+					if srv.Handshake() != nil {
+						return
+					}
+					switch {
+					case tc.close:
+						srv.Close()
+					case tc.send != nil:
+						srv.Write(tc.send)
+					}
+					io.Copy(io.Discard, srv) // until the client closes
+				}()
+				u, err := ParseURI("test+tls://localhost/default?pkipath=" + p.clientDir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tcl, err := newTLSClient(u, defaultOptions())
+				if err != nil {
+					t.Fatal(err)
+				}
+				start := time.Now()
+				conn, err := handshakeTLS(context.Background(), cn, tcl, defaultOptions().confirmTimeout)
+				if waited := time.Since(start); !tc.wantErr(err) || waited != tc.wait {
+					t.Errorf("handshakeTLS = %v after %v; want the %s case after %v", err, waited, tc.name, tc.wait)
+				}
+				if conn != nil {
+					conn.Close()
+				}
+				cn.Close()
+				<-done
+			})
+		})
+	}
+}
+
+func isProtocolError(err error) bool {
+	var pe *ProtocolError
+	return errors.As(err, &pe) && errors.Is(err, ErrProtocol)
 }
