@@ -55,7 +55,7 @@ func TestConformanceDefaultShared(t *testing.T) {
 		}
 		drain := func(r *rawConn) [][]byte {
 			for {
-				b, err := r.readFrame(250 * time.Millisecond)
+				b, err := r.readFrame(500 * time.Millisecond)
 				if err != nil {
 					break
 				}

@@ -56,7 +56,7 @@ func run(t *testing.T, r *rawConn, steps []step) (replies [][]byte, events [][]b
 		switch s.proc {
 		case protocol.ProcConnectDomainEventRegister, protocol.ProcConnectDomainEventRegisterAny,
 			protocol.ProcConnectDomainEventCallbackRegisterAny:
-			wait = 250 * time.Millisecond
+			wait = 500 * time.Millisecond
 		}
 	}
 	for {
