@@ -70,8 +70,8 @@ func run(t *testing.T, r *rawConn, steps []step) (replies [][]byte, events [][]b
 }
 
 // normalize rewrites a reply so that fields that differ by nature compare
-// equal: the order of domains in list replies (libvirtd's is hash order,
-// FACTS S4) and DOMAIN_GET_INFO's cpuTime (the wall clock).
+// equal: the order of domains and snapshots in list replies (libvirtd's is
+// hash order, FACTS S4) and DOMAIN_GET_INFO's cpuTime (the wall clock).
 func normalize(b []byte) []byte {
 	h, err := protocol.DecodeHeader(b[4:])
 	if err != nil || h.Status != protocol.StatusOK || h.Type != protocol.TypeReply {
@@ -97,12 +97,19 @@ func normalize(b []byte) []byte {
 		}
 		slices.Sort(r.IDs)
 		m = r
-	case protocol.ProcConnectListDefinedDomains:
+	case protocol.ProcConnectListDefinedDomains, protocol.ProcDomainSnapshotListNames:
 		r := new(protocol.NamesRet)
 		if r.UnmarshalBinary(payload) != nil {
 			return b
 		}
 		slices.Sort(r.Names)
+		m = r
+	case protocol.ProcDomainListAllSnapshots:
+		r := new(protocol.DomainListAllChildrenRet)
+		if r.UnmarshalBinary(payload) != nil {
+			return b
+		}
+		slices.SortFunc(r.Children, func(a, b protocol.NonnullDomainChild) int { return strings.Compare(a.Name, b.Name) })
 		m = r
 	case protocol.ProcDomainGetInfo:
 		r := new(protocol.DomainGetInfoRet)

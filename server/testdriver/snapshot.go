@@ -64,6 +64,41 @@ func (o *domainObj) filterSnapshots(flags uint32) []Snapshot {
 		}
 		out = append(out, s)
 	}
+	if flags&snapTopological != 0 {
+		out = topological(out)
+	}
+	return out
+}
+
+// topological orders snapshots so that every parent comes before its
+// children, keeping node order otherwise (VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL;
+// without it libvirt's order is its hash table's, which node order stands
+// for).
+func topological(snaps []Snapshot) []Snapshot {
+	in := make(map[string]bool, len(snaps))
+	for _, s := range snaps {
+		in[s.Name] = true
+	}
+	done := make(map[string]bool, len(snaps))
+	out := make([]Snapshot, 0, len(snaps))
+	for len(out) < len(snaps) {
+		progress := false
+		for _, s := range snaps {
+			if !done[s.Name] && (s.Parent == "" || !in[s.Parent] || done[s.Parent]) {
+				done[s.Name] = true
+				out = append(out, s)
+				progress = true
+			}
+		}
+		if !progress { // a cycle, which Validate refuses; keep the rest as is
+			for _, s := range snaps {
+				if !done[s.Name] {
+					out = append(out, s)
+				}
+			}
+			break
+		}
+	}
 	return out
 }
 
