@@ -179,3 +179,75 @@ func TestListAllDomainsRetReuse(t *testing.T) {
 		}
 	}
 }
+
+// decodeListReference decodes a ConnectListAllDomainsRet field by field
+// with the Decoder, as the .x file reads: the reference the fast path of
+// DecodeXDR must agree with, in values and in errors.
+func decodeListReference(b []byte) (ConnectListAllDomainsRet, error) {
+	var r ConnectListAllDomainsRet
+	d := xdr.NewDecoder(b)
+	n := d.Count("domains", DomainListMax, minNonnullDomainSize)
+	for range n {
+		var dom NonnullDomain
+		dom.Name = d.String("domains.name", StringMax)
+		d.FixedOpaque("domains.uuid", dom.UUID[:])
+		dom.ID = d.Int32("domains.id")
+		r.Domains = append(r.Domains, dom)
+	}
+	r.Ret = d.Uint32("ret")
+	return r, d.Err()
+}
+
+// checkListAgainstReference decodes b with UnmarshalBinary and with
+// decodeListReference and fails t if values or errors differ.
+func checkListAgainstReference(t *testing.T, b []byte) {
+	t.Helper()
+	want, werr := decodeListReference(b)
+	var got ConnectListAllDomainsRet
+	gerr := got.UnmarshalBinary(b)
+	if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+		t.Fatalf("UnmarshalBinary(%x) error = %v; field by field: %v", b, gerr, werr)
+	}
+	if werr != nil {
+		if len(got.Domains) != 0 {
+			t.Fatalf("UnmarshalBinary(%x) failed but left %d domains", b, len(got.Domains))
+		}
+		return
+	}
+	if got.Ret != want.Ret || len(got.Domains) != len(want.Domains) {
+		t.Fatalf("UnmarshalBinary(%x) = %d domains, ret %d; field by field: %d, %d", b, len(got.Domains), got.Ret, len(want.Domains), want.Ret)
+	}
+	for i := range got.Domains {
+		if got.Domains[i] != want.Domains[i] {
+			t.Fatalf("UnmarshalBinary(%x): domain %d = %+v; field by field: %+v", b, i, got.Domains[i], want.Domains[i])
+		}
+	}
+}
+
+// TestListAllDomainsRetFastPath checks DecodeXDR's three-pass decoder
+// against the field-by-field reference: names of every length modulo 4
+// (padding), empty names, trailing bytes, and every truncation and
+// corruption of the length words.
+func TestListAllDomainsRetFastPath(t *testing.T) {
+	var doms []NonnullDomain
+	for l := range 9 {
+		doms = append(doms, NonnullDomain{Name: strings.Repeat(string(rune('a'+l)), l), UUID: uuidOf(byte(l)), ID: int32(l) - 1})
+	}
+	full, err := (&ConnectListAllDomainsRet{Domains: doms, Ret: uint32(len(doms))}).AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkListAgainstReference(t, full)
+	checkListAgainstReference(t, append(full, 1, 2, 3, 4, 5))
+	for n := range len(full) {
+		checkListAgainstReference(t, full[:n])
+	}
+	// Every word of the encoding set to values that break a length.
+	for off := 0; off+4 <= len(full); off += 4 {
+		for _, v := range []uint32{0, 3, 5, 1 << 20, StringMax, StringMax + 1, 0xffffffff} {
+			b := bytes.Clone(full)
+			b[off], b[off+1], b[off+2], b[off+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+			checkListAgainstReference(t, b)
+		}
+	}
+}

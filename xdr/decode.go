@@ -79,6 +79,16 @@ func (d *Decoder) ShareStrings(capacity int) {
 // the input; it lets a message decoder look ahead (to size a buffer, say).
 func (d *Decoder) Rest() []byte { return d.buf[d.off:] }
 
+// Skip consumes n bytes, which a message decoder has read through Rest. It
+// fails with ErrShort, as any read, when fewer than n bytes are left.
+func (d *Decoder) Skip(field string, n int) {
+	if d.err == nil && n >= 0 && n <= d.Len() {
+		d.off += n
+		return
+	}
+	d.short(field, uint64(max(n, 0)))
+}
+
 // short records an ErrShort for a need-byte item at the cursor.
 func (d *Decoder) short(field string, need uint64) {
 	if d.err == nil {

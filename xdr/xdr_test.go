@@ -305,6 +305,29 @@ func TestShareStrings(t *testing.T) {
 	}
 }
 
+func TestSkip(t *testing.T) {
+	in := AppendUint32(AppendUint32(nil, 1), 2)
+	d := NewDecoder(in)
+	d.Skip("first", 4)
+	if v := d.Uint32("second"); v != 2 || d.Err() != nil {
+		t.Fatalf("after Skip(4): Uint32 = %d, %v; want 2, nil", v, d.Err())
+	}
+	d = NewDecoder(in)
+	d.Skip("all", 9)
+	var xe *Error
+	if !errors.As(d.Err(), &xe) || !errors.Is(xe, ErrShort) || xe.Field != "all" || xe.Len != 9 || xe.Max != 8 {
+		t.Fatalf("Skip(9) of 8 bytes: Err = %v; want ErrShort for all, 9 > 8", d.Err())
+	}
+	if d.Offset() != 0 {
+		t.Errorf("a failed Skip moved the cursor to %d", d.Offset())
+	}
+	d = NewDecoder(in)
+	d.Skip("negative", -1)
+	if !errors.Is(d.Err(), ErrShort) {
+		t.Errorf("Skip(-1): Err = %v; want ErrShort", d.Err())
+	}
+}
+
 func TestOpaqueDoesNotAlias(t *testing.T) {
 	in := AppendOpaque(nil, []byte{1, 2, 3})
 	d := NewDecoder(in)
