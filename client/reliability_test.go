@@ -395,3 +395,79 @@ func TestEventFloodNeverRead(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPongLatencyUnderLoad measures RELIABILITY test 26's last point and
+// (c)'s "PONG latency under load": while 32 goroutines keep calls going on
+// one Conn, the server sends 200 PINGs, one at a time, and times each
+// PONG. The median must be ≤ 10 ms (the p99 is logged: under -race on a
+// shared machine it is a figure, not a bound).
+func TestPongLatencyUnderLoad(t *testing.T) {
+	const pings = 200
+	lat := make(chan time.Duration, pings)
+	s := newFakeServer(t, func(p *peer) {
+		if _, err := p.handshake(handshakeOpts{}); err != nil {
+			return
+		}
+		pong := make(chan struct{}, 1)
+		go func() {
+			defer close(lat)
+			for range pings {
+				time.Sleep(5 * time.Millisecond)
+				sent := time.Now()
+				p.write(protocol.Header{Program: protocol.ProgramKeepalive, Version: 1, Procedure: protocol.KeepaliveProcPing, Type: protocol.TypeMessage}, nil)
+				select {
+				case <-pong:
+					lat <- time.Since(sent)
+				case <-time.After(5 * time.Second):
+					return
+				}
+			}
+		}()
+		for {
+			f, err := p.read()
+			if err != nil {
+				return
+			}
+			switch {
+			case f.h.Program == protocol.ProgramKeepalive && f.h.Procedure == protocol.KeepaliveProcPong:
+				pong <- struct{}{}
+			case f.h.Type == protocol.TypeCall:
+				p.reply(f, &protocol.StringRet{Value: "TEST"})
+			}
+		}
+	})
+	c := dialFake(t, s, WithKeepalive(0, 0))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := c.ConnectGetType(testCtx(t)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	var all []time.Duration
+	for d := range lat {
+		all = append(all, d)
+	}
+	close(stop)
+	wg.Wait()
+	if len(all) != pings {
+		t.Fatalf("%d of %d PINGs answered", len(all), pings)
+	}
+	slices.Sort(all)
+	t.Logf("figure: PONG latency with 32 callers busy: p50 %v, p99 %v, max %v", all[pings/2], all[pings*99/100], all[pings-1])
+	if all[pings/2] > 10*time.Millisecond {
+		t.Errorf("median PONG latency %v; want ≤ 10 ms", all[pings/2])
+	}
+}
