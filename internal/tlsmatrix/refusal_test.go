@@ -30,7 +30,7 @@ func TestTLSRefusals(t *testing.T) {
 		name      string
 		client    pki.Layout
 		query     []string
-		noVerify  bool   // the server's NoVerifyCertificate
+		noVerify  bool // the server's NoVerifyCertificate
 		want      outcome
 		serverLog string // in the server's error log
 		clientLog string // in a client warning
