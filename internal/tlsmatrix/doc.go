@@ -12,7 +12,7 @@
 //     tls_allowed_dn_list globs and a certificate chain;
 //   - [PeerCases]: the places where crypto/x509's default verification and
 //     libvirt's disagree (RELIABILITY.md P7, test 50), each with the answer
-//     of Go, of libvirt and of virwire.
+//     of Go, of libvirt and of virtwire.
 //
 // Each certificate is a [Req], named after the libvirt test variable that
 // describes it (servercert4req, cacertlevel2areq…), with the same fields:
