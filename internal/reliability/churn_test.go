@@ -41,6 +41,7 @@ func TestChurn10k(t *testing.T) {
 	warm.ListAllDomains(t.Context(), listAll)
 	warm.Close()
 	waitUntil(t, "the warm-up connection to end", func() bool { return srv.RPC.Stats().Connections == 0 })
+	waitUntil(t, "the fake's four listeners to serve", func() bool { return serverGoroutines() >= 4 })
 	fd0, g0 := openFDs(t), serverGoroutines()
 	rss0, heap0 := processMem(t)
 	start := time.Now()

@@ -54,6 +54,7 @@ func TestSoak(t *testing.T) {
 		o.MaxAnonymousClients = 200
 	}))
 	want := fixtureDomains(t)
+	waitUntil(t, "the fake's four listeners to serve", func() bool { return serverGoroutines() >= 4 })
 	g0 := serverGoroutines()
 	conns := append(dialAll(t, srv.URI, 25, client.WithKeepalive(0, 0)), dialAll(t, srv.TCPURI(), 25, client.WithKeepalive(0, 0))...)
 	stop := make(chan struct{})
@@ -94,5 +95,12 @@ func TestSoak(t *testing.T) {
 		t.Errorf("memory slope %+.3f MiB per 10 min; want < 1", slope)
 	}
 	waitUntil(t, "the connections to end", func() bool { return srv.RPC.Stats().Connections == 0 })
-	waitUntil(t, "the server's goroutines to return", func() bool { runtime.GC(); return serverGoroutines() <= g0 })
+	deadline := time.Now().Add(10 * time.Second)
+	for serverGoroutines() > g0 {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d server goroutines, baseline %d:\n%s", serverGoroutines(), g0, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
