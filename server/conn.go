@@ -561,12 +561,12 @@ func (c *Conn) handleFrame(f *protocol.Frame) bool {
 	s.st.inFlight.Add(1)
 	s.st.calls.Add(1)
 	c.wg.Add(1)
-	go c.runCall(call, handler, bp)
+	s.runTask(task{c: c, call: call, h: handler, bp: bp})
 	return true
 }
 
-// runCall runs one call on its own goroutine and writes the reply; only then
-// does it give back the call's slot, so the reader resumes.
+// runCall runs one call on a worker goroutine (runTask) and writes the
+// reply; only then does it give back the call's slot, so the reader resumes.
 func (c *Conn) runCall(call *Call, h Handler, bp *[]byte) {
 	defer c.wg.Done()
 	bufp := getBuf()

@@ -38,6 +38,9 @@ type Server struct {
 	conns     map[*Conn]struct{}
 	wg        sync.WaitGroup // one per connection goroutine
 
+	work    chan task      // hands a call to an idle worker (workers.go)
+	workers sync.WaitGroup // one per worker goroutine
+
 	nextID atomic.Uint64
 	st     stats
 }
@@ -51,6 +54,7 @@ func New(opts Options) *Server {
 		done:      make(chan struct{}),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*Conn]struct{}),
+		work:      make(chan task),
 	}
 	s.clientSlots = make(chan struct{}, s.opts.MaxClients)
 	if s.opts.MaxAnonymousClients > 0 {
@@ -318,6 +322,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()
+		s.workers.Wait()
 		close(done)
 	}()
 	select {
@@ -337,6 +342,7 @@ func (s *Server) Close() error {
 	s.beginClose()
 	s.CloseClientConnections()
 	s.wg.Wait()
+	s.workers.Wait()
 	return nil
 }
 
