@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,6 +140,7 @@ func TestServeKilledMidCall(t *testing.T) {
 	if err := first.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	waitStopped(t, first.cmd.Process.Pid) // the signal is delivered asynchronously
 	type result struct {
 		conn int
 		err  error
@@ -248,5 +251,26 @@ func TestServeKilledMidCall(t *testing.T) {
 	second.exited <- nil
 	if _, err := os.Stat(sock); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("socket file after a clean stop: %v; want it removed", err)
+	}
+}
+
+// waitStopped waits until the process is in state T (stopped), so calls
+// made afterwards stay pending.
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			t.Skipf("cannot read the process state: %v", err)
+		}
+		// pid (comm) state …: comm may hold spaces, the state follows the last ')'.
+		if f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])); len(f) > 0 && f[0] == "T" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d not stopped after SIGSTOP", pid)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
