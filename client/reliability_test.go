@@ -471,3 +471,67 @@ func TestPongLatencyUnderLoad(t *testing.T) {
 		t.Errorf("median PONG latency %v; want ≤ 10 ms", all[pings/2])
 	}
 }
+
+// TestViolationFailsPendingCallsFast adds RELIABILITY tests 23 and 24's
+// timing to TestProtocolViolations: with three calls pending, a reply for
+// an unknown serial, a reply from another program, a CALL from the server
+// and an unknown message type each end the connection, and every pending
+// call gets ErrProtocol and ErrConnClosed within 100 ms of the bad frame.
+func TestViolationFailsPendingCallsFast(t *testing.T) {
+	var worst time.Duration
+	for _, tc := range []struct {
+		name string
+		bad  func(h protocol.Header) protocol.Header
+	}{
+		{"unknown serial", func(h protocol.Header) protocol.Header { h = h.Reply(protocol.StatusOK); h.Serial += 1000; return h }},
+		{"another program", func(h protocol.Header) protocol.Header { h = h.Reply(protocol.StatusOK); h.Program++; return h }},
+		{"a CALL", func(h protocol.Header) protocol.Header { return h }},
+		{"type 99", func(h protocol.Header) protocol.Header { h = h.Reply(protocol.StatusOK); h.Type = 99; return h }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sentAt := make(chan time.Time, 1)
+			s := newFakeServer(t, func(p *peer) {
+				if _, err := p.handshake(handshakeOpts{}); err != nil {
+					return
+				}
+				var first frame
+				for i := range 3 {
+					f, err := p.readCall()
+					if err != nil {
+						return
+					}
+					if i == 0 {
+						first = f
+					}
+				}
+				sentAt <- time.Now()
+				p.write(tc.bad(first.h), &protocol.StringRet{Value: "x"})
+				_, _ = p.waitClosed(10 * time.Second)
+			})
+			c := dialFake(t, s, WithKeepalive(0, 0))
+			done := make(chan time.Time, 3)
+			for range 3 {
+				go func() {
+					_, err := c.ConnectGetType(testCtx(t))
+					if !errors.Is(err, ErrProtocol) || !errors.Is(err, ErrConnClosed) {
+						t.Errorf("pending call = %v; want ErrProtocol and ErrConnClosed", err)
+					}
+					done <- time.Now()
+				}()
+			}
+			sent := <-sentAt
+			var last time.Time
+			for range 3 {
+				if at := <-done; at.After(last) {
+					last = at
+				}
+			}
+			took := last.Sub(sent)
+			worst = max(worst, took)
+			if took > 100*time.Millisecond {
+				t.Errorf("pending calls failed %v after the bad frame; want ≤ 100 ms", took)
+			}
+		})
+	}
+	t.Logf("figure: tests 23/24: bad frame to all pending calls failed, worst of 4: %v", worst)
+}

@@ -169,3 +169,106 @@ func TestClientClosesMidFrame(t *testing.T) {
 	}
 	t.Logf("figure: test 30 server: client close to every in-flight call cancelled, worst of 16 cases: %v", worst)
 }
+
+// TestKeepaliveCloseRace10k is RELIABILITY test 31 at full scale
+// (CVE-2014-1447): 10^4 clients send SUPPORTS_FEATURE(PROGRAM_KEEPALIVE)
+// and close without reading the reply, with a 1 ms keepalive interval so
+// the keepalive timer races with the close. No handler panics, the
+// goroutines are back to the baseline ± 2 within 5 s, and a good client
+// is served.
+func TestKeepaliveCloseRace10k(t *testing.T) {
+	n := 10_000
+	if testing.Short() {
+		n = 1000
+	}
+	ts := startServer(t, "unix", Options{KeepaliveInterval: time.Millisecond, MaxAnonymousClients: -1}, featureSetup)
+	ts.dial(t).roundTrip(0)
+	g0 := runtime.NumGoroutine()
+	call := frame(callHeader(protocol.ProcConnectSupportsFeature, 1), []byte{0, 0, 0, 10})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				nc, err := net.DialTimeout("unix", ts.addr, 5*time.Second)
+				for tries := 0; errors.Is(err, syscall.EAGAIN) && tries < 1000; tries++ {
+					time.Sleep(time.Millisecond)
+					nc, err = net.DialTimeout("unix", ts.addr, 5*time.Second)
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				nc.Write(call)
+				nc.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	last := time.Now()
+	for {
+		st := ts.Stats()
+		if st.Accepted == uint64(n)+1 && st.Connections == 1 && runtime.NumGoroutine() <= g0+2 {
+			break
+		}
+		if time.Since(last) > 5*time.Second {
+			t.Fatalf("5 s after %d clients: stats %+v, goroutines %d (baseline %d)", n, st, runtime.NumGoroutine(), g0)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if p := ts.Stats().HandlerPanics; p != 0 {
+		t.Errorf("%d handler panics", p)
+	}
+	t.Logf("figure: test 31: %d closes right after SUPPORTS_FEATURE(10): back to baseline %v after the last; calls %d, pings %d",
+		n, time.Since(last).Round(time.Millisecond), ts.Stats().Calls, ts.Stats().PingsSent)
+	ts.dial(t).roundTrip(1)
+}
+
+// TestMaxClients64 is RELIABILITY test 45 at its own numbers: with
+// MaxClients 64, connection 65 waits in the backlog and is served within
+// 1 s of a slot freeing while the other 63 are unaffected; with the
+// default MaxAnonymousClients (20), a 21st connection that has not opened
+// waits until one of the 20 opens.
+func TestMaxClients64(t *testing.T) {
+	ts := startServer(t, "unix", Options{MaxClients: 64, MaxAnonymousClients: -1}, echoSetup)
+	cs := make([]*rawClient, 64)
+	for i := range cs {
+		cs[i] = ts.dial(t)
+		cs[i].roundTrip(uint32(i))
+	}
+	waiting := ts.dial(t)
+	waiting.send(callHeader(echoProc, 65), nil)
+	waiting.expectSilence(200 * time.Millisecond)
+	if n := ts.Stats().Connections; n != 64 {
+		t.Fatalf("%d connections; want 64", n)
+	}
+	cs[0].nc.Close()
+	freed := time.Now()
+	if h, _ := waiting.read(time.Second); h.Serial != 65 {
+		t.Fatalf("connection 65 got %v", h)
+	}
+	t.Logf("figure: test 45: connection 65 served %v after a slot freed", time.Since(freed))
+	for i, c := range cs[1:] {
+		c.roundTrip(uint32(100 + i))
+	}
+
+	anon := startServer(t, "unix", Options{}, typedSetup)
+	as := make([]*rawClient, DefaultMaxAnonymousClients)
+	for i := range as {
+		as[i] = anon.dial(t)
+		as[i].roundTrip(uint32(i))
+	}
+	late := anon.dial(t)
+	late.send(callHeader(echoProc, 21), nil)
+	late.expectSilence(200 * time.Millisecond)
+	if s := anon.Stats(); s.Anonymous != int64(DefaultMaxAnonymousClients) {
+		t.Fatalf("Anonymous = %d; want %d", s.Anonymous, DefaultMaxAnonymousClients)
+	}
+	as[0].send(callHeader(protocol.ProcConnectOpen, 99), []byte{0, 0, 0, 0, 0, 0, 0, 0})
+	as[0].read(time.Second)
+	if h, _ := late.read(time.Second); h.Serial != 21 {
+		t.Fatalf("the 21st connection got %v", h)
+	}
+}
