@@ -272,3 +272,61 @@ func TestMaxClients64(t *testing.T) {
 		t.Fatalf("the 21st connection got %v", h)
 	}
 }
+
+// TestSlowloris1000 is RELIABILITY test 38 at its count, with the clock
+// scaled: 1000 connections each trickle a frame one byte every 300 ms
+// against a 1 s frame deadline (the list's 1 byte per 10 s against 30 s).
+// Every one is closed by the frame deadline, the process's memory grows by
+// at most 64 MiB meanwhile (RSS; the Go heap under -race), and a new
+// client is accepted and served while they trickle.
+func TestSlowloris1000(t *testing.T) {
+	n := 1000
+	if testing.Short() {
+		n = 100
+	}
+	ts := startServer(t, "unix", Options{FrameTimeout: time.Second, MaxAnonymousClients: 2 * n}, echoSetup)
+	rss0, heap0 := processRSS(t)
+	full := frame(callHeader(echoProc, 7), make([]byte, 64))
+	var wg sync.WaitGroup
+	var peak atomic.Int64
+	for range n {
+		nc, err := net.DialTimeout("unix", ts.addr, 5*time.Second)
+		for tries := 0; errors.Is(err, syscall.EAGAIN) && tries < 1000; tries++ {
+			time.Sleep(time.Millisecond)
+			nc, err = net.DialTimeout("unix", ts.addr, 5*time.Second)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer nc.Close()
+			for _, b := range full {
+				if _, err := nc.Write([]byte{b}); err != nil {
+					return // closed by the server
+				}
+				time.Sleep(300 * time.Millisecond)
+			}
+			t.Error("a slowloris client wrote a whole frame")
+		}()
+	}
+	waitFor(t, "every slowloris connection to be accepted", func() bool { return ts.Stats().Accepted >= uint64(n) })
+	rss1, heap1 := processRSS(t)
+	grown := heap1 - heap0
+	if !raceEnabled {
+		grown = max(grown, rss1-rss0)
+	}
+	peak.Store(grown)
+	good := ts.dial(t)
+	start := time.Now()
+	good.roundTrip(1)
+	served := time.Since(start)
+	wg.Wait()
+	waitFor(t, "the frame deadlines", func() bool { return ts.Stats().FrameTimeouts >= uint64(n) })
+	t.Logf("figure: test 38: %d slowloris connections: all closed by the frame deadline; memory %+d KiB while they trickled (%s); a new client served in %v",
+		n, peak.Load()>>10, map[bool]string{true: "Go heap, -race", false: "max of RSS and heap"}[raceEnabled], served)
+	if peak.Load() > 64<<20 {
+		t.Errorf("memory grew by %d KiB; want ≤ 64 MiB", peak.Load()>>10)
+	}
+}
