@@ -2,8 +2,8 @@
 # Runs virtwire's side-by-side benchmarks (package bench) and writes the
 # tables that docs/performance.md shows.
 #
-#   bench/run.sh                 # everything, -count 6
-#   COUNT=10 bench/run.sh        # more runs per benchmark
+#   bench/run.sh                 # everything, 6 rounds
+#   COUNT=10 bench/run.sh        # more rounds (samples per benchmark)
 #   BENCH='Decode|Encode' bench/run.sh   # a subset (a go test -bench regexp)
 #   OUT=/tmp/results bench/run.sh        # where the files go
 #
@@ -14,7 +14,7 @@
 # VIRTWIRE_REQUIRE_LIBVIRTD=1 to fail instead of skipping without them.
 #
 # Files written to $OUT (default bench/results):
-#   raw.txt      go test's output: the machine header and every run
+#   raw.txt      the benchmark binary's output, every round
 #   machine.txt  lscpu, kernel, Go version and the load before and after
 #   tables.txt   benchstat tables, implementations side by side (-col /impl)
 #   targets.md   issue #8's targets with this run's ratios
@@ -39,8 +39,20 @@ mkdir -p "$out"
 	lscpu 2>/dev/null || true
 } >"$out/machine.txt"
 
-echo "bench/run.sh: go test -bench '$bench' -count $count ./bench/ (this takes a while)" >&2
-go test -run '^$' -bench "$bench" -count "$count" -timeout "$timeout" ./bench/ | tee "$out/raw.txt"
+# The test binary is built once and run $count times with -test.count=1,
+# appending to raw.txt: every round runs each implementation once, one
+# after the other, so a machine that speeds up or slows down during the run
+# moves all of them alike and the ratios between them hold. (go test
+# -count N would run the N samples of one implementation back to back.)
+bin="$(mktemp -d)/bench.test"
+trap 'rm -rf "$(dirname "$bin")"' EXIT
+go test -c -o "$bin" ./bench/
+: >"$out/raw.txt"
+for round in $(seq 1 "$count"); do
+	echo "bench/run.sh: round $round of $count: -bench '$bench'" >&2
+	echo "load at round $round: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
+	(cd bench && "$bin" -test.run '^$' -test.bench "$bench" -test.count 1 -test.timeout "$timeout") | tee -a "$out/raw.txt"
+done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
 
 # One table per benchmark and unit, implementations in columns; the first

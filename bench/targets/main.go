@@ -125,12 +125,12 @@ func main() {
 	}
 	// Allocations: constant for decode, zero for encode.
 	var decAllocs []string
-	constant := true
+	constant, decMissing := true, false
 	var first float64
 	for i, n := range []string{"10", "1000", "16384"} {
 		a, err := s.median("DecodeListAllDomains/domains="+n+"/impl=virtwire", "allocs/op")
 		if err != nil {
-			missing = true
+			missing, decMissing = true, true
 			decAllocs = append(decAllocs, "?")
 			continue
 		}
@@ -140,20 +140,20 @@ func main() {
 		constant = constant && a == first
 		decAllocs = append(decAllocs, strconv.FormatFloat(a, 'f', -1, 64))
 	}
-	fmt.Printf("| decode allocations at 10 / 1,000 / 16,384 domains | %s | constant | %s |\n", strings.Join(decAllocs, " / "), yesNo(constant))
+	fmt.Printf("| decode allocations at 10 / 1,000 / 16,384 domains | %s | constant | %s |\n", strings.Join(decAllocs, " / "), metOrMissing(constant, decMissing))
 	var encAllocs []string
-	zero := true
+	zero, encMissing := true, false
 	for _, n := range []string{"10", "1000", "16384"} {
 		a, err := s.median("EncodeListAllDomains/domains="+n+"/impl=virtwire", "allocs/op")
 		if err != nil {
-			missing = true
+			missing, encMissing = true, true
 			encAllocs = append(encAllocs, "?")
 			continue
 		}
 		zero = zero && a == 0
 		encAllocs = append(encAllocs, strconv.FormatFloat(a, 'f', -1, 64))
 	}
-	fmt.Printf("| encode allocations into a reused buffer at 10 / 1,000 / 16,384 | %s | 0 | %s |\n", strings.Join(encAllocs, " / "), yesNo(zero))
+	fmt.Printf("| encode allocations into a reused buffer at 10 / 1,000 / 16,384 | %s | 0 | %s |\n", strings.Join(encAllocs, " / "), metOrMissing(zero, encMissing))
 	if m, err := s.median("IdleConnMemory/impl=fake", "B/conn"); err == nil {
 		fmt.Printf("| fake: memory per idle connection (heap + stacks) | %.1f KiB | < 64 KiB | %s |\n", m/1024, yesNo(m < 64<<10))
 	} else {
@@ -170,6 +170,13 @@ func cmpErr(a, b error) error {
 		return a
 	}
 	return b
+}
+
+func metOrMissing(ok, missing bool) string {
+	if missing {
+		return "–"
+	}
+	return yesNo(ok)
 }
 
 func yesNo(ok bool) string {
