@@ -235,6 +235,12 @@ func TestPeerUID(t *testing.T) {
 			go func() { served <- s.Serve(ln) }()
 			defer func() { s.Close(); <-served }()
 			got := runAsNobody(t, path, call)
+			if tc.want == "EOF" && got == fmt.Sprintf("ERR %d", syscall.ECONNRESET) {
+				// The call was written before the server closed without
+				// reading it: the kernel resets instead of sending FIN. Both
+				// are "closed before any reply".
+				got = "EOF"
+			}
 			if !strings.HasPrefix(got, tc.want) {
 				t.Fatalf("client of uid 65534 got %q, want %q", got, tc.want)
 			}
