@@ -17,11 +17,15 @@ import (
 // their calls are multiplexed on the one socket and each reply is matched to
 // its call by serial number, since libvirtd answers out of order (FACTS S3).
 //
-// Two goroutines serve a Conn: a reader, which routes replies and events and
-// decodes each reply into its caller's ret value (a frame is only valid until
-// the next read), and a control goroutine, which answers the server's
-// keepalive PINGs at once and, when client keepalive is on, sends PINGs and
-// declares a silent server dead. Both end before Close returns, and when the
+// Whoever holds the connection's read role reads frames, routes replies and
+// events and decodes each reply into its caller's ret value (a frame is only
+// valid until the next read). A caller waiting for its reply takes the role
+// when it is free and reads for itself, so a call costs no hand-off between
+// goroutines; the reader goroutine takes the role when no caller has read for
+// a moment, so an idle connection still sees PINGs, events and the daemon
+// hanging up. A control goroutine answers the server's keepalive PINGs at
+// once and, when client keepalive is on, sends PINGs and declares a silent
+// server dead. Both goroutines end before Close returns, and when the
 // connection dies on its own.
 type Conn struct {
 	nc       net.Conn
@@ -45,6 +49,9 @@ type Conn struct {
 
 	done        chan struct{} // closed when dead is set
 	readerDone  chan struct{}
+	role        chan struct{} // holds a token while nobody has the read role (reader.go)
+	kick        chan struct{} // asks the reader goroutine to take the role now
+	lastRelease atomic.Int64  // when a caller last gave the role back, in ns since start
 	ctlDone     chan struct{}
 	pongReq     chan struct{}   // the reader asks the control goroutine for a PONG
 	kaStart     chan kaSettings // starts client keepalive after the open
@@ -86,6 +93,8 @@ func newConn(nc net.Conn, u *URI, o options) *Conn {
 		subs:       map[int32]*EventSubscription{},
 		done:       make(chan struct{}),
 		readerDone: make(chan struct{}),
+		role:       make(chan struct{}, 1),
+		kick:       make(chan struct{}, 1),
 		ctlDone:    make(chan struct{}),
 		pongReq:    make(chan struct{}, 1),
 		kaStart:    make(chan kaSettings, 1),
@@ -96,6 +105,7 @@ func newConn(nc net.Conn, u *URI, o options) *Conn {
 	if o.frameTimeout > 0 {
 		c.fr.FrameTimeout = o.frameTimeout
 	}
+	c.role <- struct{}{}
 	go c.readLoop()
 	go c.controlLoop()
 	return c
@@ -178,16 +188,27 @@ func (c *Conn) call(ctx context.Context, proc protocol.Procedure, args, ret prot
 		}
 		return <-cl.result // the connection failed and answered the call
 	}
-	select {
-	case err := <-cl.result:
-		return err
-	case <-ctx.Done():
-		if c.forget(serial, true) {
-			return ctx.Err()
+	for {
+		select {
+		case err := <-cl.result:
+			return err
+		case <-c.role:
+			if err, ok := c.readFor(ctx, cl); ok {
+				return err
+			}
+			// ctx ended while this caller was reading.
+			if c.forget(serial, true) {
+				return ctx.Err()
+			}
+			return <-cl.result
+		case <-ctx.Done():
+			if c.forget(serial, true) {
+				return ctx.Err()
+			}
+			// Whoever reads has already taken the reply and is decoding it
+			// (or the connection just failed): the result is moments away.
+			return <-cl.result
 		}
-		// The reader has already taken the reply and is decoding it (or the
-		// connection just failed): the result is moments away.
-		return <-cl.result
 	}
 }
 

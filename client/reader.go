@@ -1,27 +1,154 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"time"
 
 	"github.com/virtwire/virtwire/protocol"
 )
 
-// readLoop reads frames until the connection ends. Every frame counts as a
-// sign of life for keepalive. A frame that breaks the protocol ends the
-// connection with a *ProtocolError, as libvirt's client closes it (L11).
+// readerBackoff is how long the reader goroutine leaves the read role to
+// callers after one of them gave it back (or after the reader delivered a
+// reply): calls made one after the other read their own replies, with no
+// hand-off between goroutines, and on an idle connection the reader still
+// sees PINGs, events and the daemon hanging up within this delay.
+const readerBackoff = 2 * time.Millisecond
+
+// readLoop is the reader goroutine. It takes the read role when no caller
+// has used it for readerBackoff, and then reads frames until one of them is
+// a reply, which hands the role back to the callers. It ends with the
+// connection. Every frame counts as a sign of life for keepalive. A frame
+// that breaks the protocol ends the connection with a *ProtocolError, as
+// libvirt's client closes it (L11).
 func (c *Conn) readLoop() {
 	defer close(c.readerDone)
+	timer := time.NewTimer(readerBackoff)
+	defer timer.Stop()
 	for {
-		f, err := c.fr.ReadFrame()
-		if err != nil {
-			c.fail(readError(err))
-			return
+		kicked := false
+		for !kicked {
+			wait := readerBackoff - (time.Since(c.start) - time.Duration(c.lastRelease.Load()))
+			if wait <= 0 {
+				break
+			}
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-c.kick:
+				kicked = true
+			case <-c.done:
+				return
+			}
 		}
-		c.lastRecv.Store(int64(time.Since(c.start)))
-		if perr := c.dispatch(&f); perr != nil {
-			c.fail(perr)
+		select {
+		case <-c.role:
+		case <-c.done:
 			return
+		default:
+			// A caller is reading; look again later.
+			c.lastRelease.Store(int64(time.Since(c.start)))
+			continue
+		}
+		for {
+			f, err := c.fr.ReadFrame()
+			if err != nil {
+				c.fail(readError(err))
+				return
+			}
+			reply := c.received(&f)
+			if perr := c.dispatch(&f); perr != nil {
+				c.fail(perr)
+				return
+			}
+			if reply {
+				break
+			}
+		}
+		c.releaseRole()
+	}
+}
+
+// received notes the arrival of a frame for keepalive and reports whether
+// it is a reply, after which the reader gives the role back to callers.
+func (c *Conn) received(f *protocol.Frame) bool {
+	c.lastRecv.Store(int64(time.Since(c.start)))
+	t := f.Header.Type
+	return f.Header.Program != protocol.ProgramKeepalive && (t == protocol.TypeReply || t == protocol.TypeReplyWithFDs)
+}
+
+// releaseRole gives the read role back and starts the reader goroutine's
+// back-off. With bytes of a further frame already buffered, it asks the
+// reader goroutine to take the role at once.
+func (c *Conn) releaseRole() {
+	c.lastRelease.Store(int64(time.Since(c.start)))
+	buffered := c.fr.Buffered() > 0
+	c.role <- struct{}{}
+	if buffered {
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// readFor reads frames for cl's caller, who holds the read role, until cl
+// has its result, and gives the role back. It reports ok false, with the
+// role given back and nothing else done, if ctx ended first; the caller then
+// gives up the call. A frame that arrives in part before ctx ends stays
+// buffered for whoever reads next.
+func (c *Conn) readFor(ctx context.Context, cl *call) (err error, ok bool) {
+	select {
+	case err := <-cl.result: // the previous reader delivered it
+		c.releaseRole()
+		return err, true
+	default:
+	}
+	var interrupted chan struct{}
+	stop := func() bool { return true }
+	if ctx.Done() != nil {
+		interrupted = make(chan struct{})
+		stop = context.AfterFunc(ctx, func() {
+			_ = c.nc.SetReadDeadline(aLongTimeAgo)
+			close(interrupted)
+		})
+	}
+	// cancelled reports whether ctx's interruption ran, and if so waits
+	// for it and restores the read deadline for the next reader.
+	cancelled := func() bool {
+		if stop() {
+			return false
+		}
+		<-interrupted
+		var t time.Time
+		if c.fr.FrameTimeout > 0 && c.fr.Buffered() > 0 {
+			t = time.Now().Add(c.fr.FrameTimeout) // a frame is under way
+		}
+		_ = c.nc.SetReadDeadline(t)
+		return true
+	}
+	for {
+		f, rerr := c.fr.ReadFrame()
+		if rerr != nil {
+			if cancelled() && isTimeout(rerr) {
+				c.releaseRole()
+				return nil, false
+			}
+			c.fail(readError(rerr))
+			return <-cl.result, true
+		}
+		c.received(&f)
+		if perr := c.dispatch(&f); perr != nil {
+			cancelled()
+			c.fail(perr)
+			return <-cl.result, true
+		}
+		select {
+		case err := <-cl.result:
+			cancelled()
+			c.releaseRole()
+			return err, true
+		default:
 		}
 	}
 }
