@@ -1,13 +1,16 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	golibvirt "github.com/digitalocean/go-libvirt"
 	"github.com/digitalocean/go-libvirt/socket/dialers"
 	"github.com/virtwire/virtwire/client"
 	"github.com/virtwire/virtwire/internal/libvirtd"
+	"github.com/virtwire/virtwire/protocol"
 )
 
 // startLibvirtd starts a real libvirtd whose directory holds the node files
@@ -35,9 +38,10 @@ func startLibvirtd(b *testing.B, ns ...int) *libvirtd.Daemon {
 //     conn.listAllDomains, timed inside Python (testdata/pyloop.py; B/op
 //     and allocs/op are not measured there).
 //
-// Each client opens its connection once and keeps it across runs: the test
-// driver parses the node file at every open, which takes seconds at 16,384
-// domains.
+// The clients open their connections once, all at once, and keep them
+// across runs: the test driver parses the node file at every open, which
+// takes seconds at 16,384 domains. Each makes a few calls before any is
+// measured.
 func BenchmarkListAllDomainsLibvirtd(b *testing.B) {
 	d := startLibvirtd(b, sizes...)
 	for _, n := range sizes {
@@ -66,50 +70,130 @@ type listTarget struct {
 	pids      []int                     // server processes, for cpu-ns/op
 }
 
+// listClients are the open connections of every client to one server and
+// node.
+type listClients struct {
+	raw *rawClient
+	vw  *client.Conn
+	gl  *golibvirt.Libvirt
+	py  *pyClient // nil without python3-libvirt
+}
+
+// warmCalls is how many calls each client makes before any is measured.
+const warmCalls = 3
+
+// open opens every client's connection at once (libvirtd's test driver
+// parses the node file at each open, which takes seconds at 16,384
+// domains, so in parallel is faster), checks the raw floor's reply, and
+// makes warmCalls calls with each client, so that no client is measured
+// with first-call costs the others have already paid.
+func (t listTarget) open(n int) (*listClients, error) {
+	var (
+		cl   listClients
+		wg   sync.WaitGroup
+		errs [4]error
+	)
+	wg.Add(4)
+	go func() { defer wg.Done(); cl.raw, errs[0] = t.raw() }()
+	go func() { defer wg.Done(); cl.vw, errs[1] = t.virtwire() }()
+	go func() {
+		defer wg.Done()
+		l, err := t.goLibvirt()
+		if err != nil {
+			errs[2] = err
+			return
+		}
+		cl.gl = l
+	}()
+	go func() {
+		defer wg.Done()
+		if t.python != nil && libvirtd.PythonAvailable() {
+			cl.py, errs[3] = t.python()
+		}
+	}()
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		cl.close()
+		return nil, err
+	}
+	for range warmCalls {
+		size, err := cl.raw.list()
+		if err == nil {
+			var ret *protocol.ConnectListAllDomainsRet
+			if ret, err = cl.raw.listed(size); err == nil && len(ret.Domains) != n {
+				err = fmt.Errorf("raw ListAllDomains: %d domains, want %d", len(ret.Domains), n)
+			}
+		}
+		if err == nil {
+			var doms []protocol.NonnullDomain
+			if doms, err = cl.vw.ListAllDomains(bg, 0); err == nil && len(doms) != n {
+				err = fmt.Errorf("ListAllDomains: %d domains, want %d", len(doms), n)
+			}
+		}
+		if err == nil {
+			var doms []golibvirt.Domain
+			if doms, _, err = cl.gl.ConnectListAllDomains(1, 0); err == nil && len(doms) != n {
+				err = fmt.Errorf("go-libvirt ConnectListAllDomains: %d domains, want %d", len(doms), n)
+			}
+		}
+		if err != nil {
+			cl.close()
+			return nil, err
+		}
+	}
+	if cl.py != nil {
+		if _, err := cl.py.run(warmCalls, n); err != nil {
+			cl.close()
+			return nil, err
+		}
+	}
+	return &cl, nil
+}
+
+func (cl *listClients) close() {
+	if cl.raw != nil {
+		cl.raw.Close()
+	}
+	if cl.vw != nil {
+		cl.vw.Close()
+	}
+	if cl.gl != nil {
+		cl.gl.Disconnect()
+	}
+	if cl.py != nil {
+		cl.py.Close()
+	}
+}
+
 // benchListClients runs the ListAllDomains sub-benchmarks of every client
-// for a node of n domains. The first run of each sub-benchmark opens its
-// connection; b's cleanup closes them all.
+// for a node of n domains, one after the other. The first of them to run
+// opens every client's connection (listTarget.open); b's cleanup closes
+// them.
 func benchListClients(b *testing.B, n int, t listTarget) {
 	var (
-		raw *rawClient
-		vw  *client.Conn
-		gl  *golibvirt.Libvirt
-		py  *pyClient
+		cl      *listClients
+		openErr error
+		opened  bool
 	)
-	bytes := replyFrameSize(b, n)
+	get := func(b *testing.B) *listClients {
+		b.Helper()
+		if !opened {
+			opened = true
+			cl, openErr = t.open(n)
+		}
+		if openErr != nil {
+			b.Fatal(openErr)
+		}
+		return cl
+	}
 	b.Cleanup(func() {
-		if raw != nil {
-			raw.Close()
-		}
-		if vw != nil {
-			vw.Close()
-		}
-		if gl != nil {
-			gl.Disconnect()
-		}
-		if py != nil {
-			py.Close()
+		if cl != nil {
+			cl.close()
 		}
 	})
+	bytes := replyFrameSize(b, n)
 	b.Run(fmt.Sprintf("domains=%d/impl=raw", n), func(b *testing.B) {
-		if raw == nil {
-			var err error
-			if raw, err = t.raw(); err != nil {
-				b.Fatal(err)
-			}
-			// Check the reply once, outside the timed loop.
-			size, err := raw.list()
-			if err != nil {
-				b.Fatal(err)
-			}
-			ret, err := raw.listed(size)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(ret.Domains) != n || int64(size) != bytes {
-				b.Fatalf("raw ListAllDomains: %d domains in %d bytes; want %d in %d", len(ret.Domains), size, n, bytes)
-			}
-		}
+		raw := get(b).raw
 		b.SetBytes(bytes)
 		b.ReportAllocs()
 		cpu := startCPU(t.pids...)
@@ -121,12 +205,7 @@ func benchListClients(b *testing.B, n int, t listTarget) {
 		cpu.report(b)
 	})
 	b.Run(fmt.Sprintf("domains=%d/impl=virtwire", n), func(b *testing.B) {
-		if vw == nil {
-			var err error
-			if vw, err = t.virtwire(); err != nil {
-				b.Fatal(err)
-			}
-		}
+		vw := get(b).vw
 		b.SetBytes(bytes)
 		b.ReportAllocs()
 		cpu := startCPU(t.pids...)
@@ -139,13 +218,7 @@ func benchListClients(b *testing.B, n int, t listTarget) {
 		cpu.report(b)
 	})
 	b.Run(fmt.Sprintf("domains=%d/impl=go-libvirt", n), func(b *testing.B) {
-		if gl == nil {
-			var err error
-			if gl, err = t.goLibvirt(); err != nil {
-				gl = nil
-				b.Fatal(err)
-			}
-		}
+		gl := get(b).gl
 		b.SetBytes(bytes)
 		b.ReportAllocs()
 		cpu := startCPU(t.pids...)
@@ -162,12 +235,7 @@ func benchListClients(b *testing.B, n int, t listTarget) {
 	}
 	b.Run(fmt.Sprintf("domains=%d/impl=python", n), func(b *testing.B) {
 		libvirtd.RequirePython(b)
-		if py == nil {
-			var err error
-			if py, err = t.python(); err != nil {
-				b.Fatal(err)
-			}
-		}
+		py := get(b).py
 		benchPython(b, py, n, bytes, t.pids)
 	})
 }
