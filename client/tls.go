@@ -463,12 +463,14 @@ func checkCA(c *x509.Certificate, subj string, logger *slog.Logger) error {
 	return nil
 }
 
+// checkTimes checks the validity window: expiry first, then activation, in
+// libvirt's order (virNetTLSContextCheckCertTimes).
 func checkTimes(c *x509.Certificate, subj string, now time.Time) error {
 	switch {
-	case now.Before(c.NotBefore):
-		return &CertificateError{Subject: subj, Reason: "is not yet active"}
 	case now.After(c.NotAfter):
 		return &CertificateError{Subject: subj, Reason: "has expired"}
+	case now.Before(c.NotBefore):
+		return &CertificateError{Subject: subj, Reason: "is not yet active"}
 	}
 	return nil
 }

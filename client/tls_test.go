@@ -424,6 +424,32 @@ func TestSanityChecks(t *testing.T) {
 	}
 }
 
+// TestCheckTimesOrder checks that the validity window is checked as
+// libvirt and the server check it: expiry first, so a certificate whose
+// window is inverted (NotAfter before NotBefore) has expired.
+func TestCheckTimesOrder(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		name                string
+		notBefore, notAfter time.Time
+		want                string
+	}{
+		{"valid", now.Add(-time.Hour), now.Add(time.Hour), ""},
+		{"expired", now.Add(-2 * time.Hour), now.Add(-time.Hour), "has expired"},
+		{"not yet active", now.Add(time.Hour), now.Add(2 * time.Hour), "is not yet active"},
+		{"inverted window", now.Add(time.Hour), now.Add(-time.Hour), "has expired"},
+	} {
+		err := checkTimes(&x509.Certificate{NotBefore: tc.notBefore, NotAfter: tc.notAfter}, "test", now)
+		var ce *CertificateError
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: checkTimes = %v; want nil", tc.name, err)
+		case tc.want != "" && (!errors.As(err, &ce) || ce.Reason != tc.want):
+			t.Errorf("%s: checkTimes = %v; want reason %q", tc.name, err, tc.want)
+		}
+	}
+}
+
 // TestParsePriority checks the TLS version part of tls_priority.
 func TestParsePriority(t *testing.T) {
 	for _, tc := range []struct {
