@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/virtwire/virtwire/internal/certrules"
 	"github.com/virtwire/virtwire/protocol"
 )
 
@@ -88,7 +88,7 @@ func pkiIn(dir string) PKIFiles {
 type tlsClient struct {
 	files    PKIFiles
 	roots    *x509.CertPool
-	cas      []*x509.Certificate // the certificates of roots, for completeChain
+	cas      []*x509.Certificate // the certificates of roots, for certrules.Revoked
 	crls     []*x509.RevocationList
 	cert     *tls.Certificate // nil: none
 	hostname string
@@ -169,21 +169,9 @@ func readCerts(name, what string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, systemError(protocol.FromRPC, "Cannot read "+what+" '"+name+"'", errnoOf(err), err)
 	}
-	var certs []*x509.Certificate
-	for {
-		var blk *pem.Block
-		blk, data = pem.Decode(data)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			return nil, tlsSetupError("Unable to set x509 CA certificate: "+name, err)
-		}
-		certs = append(certs, c)
+	certs, err := certrules.ParseCerts(data)
+	if err != nil {
+		return nil, tlsSetupError("Unable to set x509 CA certificate: "+name, err)
 	}
 	if len(certs) == 0 {
 		return nil, tlsSetupError("Unable to set x509 CA certificate: "+name, errors.New("no PEM certificate found"))
@@ -197,21 +185,9 @@ func readCRLs(name string) ([]*x509.RevocationList, error) {
 	if err != nil {
 		return nil, systemError(protocol.FromRPC, "Cannot read CA revocation list '"+name+"'", errnoOf(err), err)
 	}
-	var crls []*x509.RevocationList
-	for {
-		var blk *pem.Block
-		blk, data = pem.Decode(data)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "X509 CRL" {
-			continue
-		}
-		l, err := x509.ParseRevocationList(blk.Bytes)
-		if err != nil {
-			return nil, tlsSetupError("Unable to set x509 certificate revocation list: "+name, err)
-		}
-		crls = append(crls, l)
+	crls, err := certrules.ParseCRLs(data)
+	if err != nil {
+		return nil, tlsSetupError("Unable to set x509 certificate revocation list: "+name, err)
 	}
 	if len(crls) == 0 {
 		return nil, tlsSetupError("Unable to set x509 certificate revocation list: "+name, errors.New("no PEM CRL found"))
@@ -293,14 +269,7 @@ func (t *tlsClient) checkServer(chain []*x509.Certificate, now time.Time) error 
 	}
 	leaf := chain[0]
 	subj := leaf.Subject.String()
-	inter := x509.NewCertPool()
-	for _, c := range chain[1:] {
-		inter.AddCert(c)
-	}
-	chains, err := leaf.Verify(x509.VerifyOptions{
-		Roots: t.roots, Intermediates: inter, CurrentTime: now,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, // EKU is checked below, by libvirt's rule
-	})
+	chains, err := certrules.Verify(leaf, chain[1:], t.roots, now) // EKU is checked below, by libvirt's rule
 	if err != nil {
 		return &CertificateError{Subject: subj, Reason: "not trusted", Err: err}
 	}
@@ -327,80 +296,31 @@ func (t *tlsClient) checkServer(chain []*x509.Certificate, now time.Time) error 
 // revoked returns the first certificate of a verified chain that a CRL
 // signed by its issuer revokes. A CRL that no issuer in the chain signed is
 // not trusted and ignored. The chain is first completed up to its root
-// (completeChain), so an intermediate listed in cacert.pem can be revoked
-// by its own issuer's CRL.
+// (certrules.Revoked), so an intermediate listed in cacert.pem can be
+// revoked by its own issuer's CRL.
 func (t *tlsClient) revoked(chain []*x509.Certificate) *x509.Certificate {
-	chain = completeChain(chain, t.cas)
-	for i := 0; i+1 < len(chain); i++ {
-		c, issuer := chain[i], chain[i+1]
+	return certrules.Revoked(chain, t.cas, func(c, issuer *x509.Certificate) bool {
 		for _, l := range t.crls {
 			if !bytes.Equal(l.RawIssuer, issuer.RawSubject) || l.CheckSignatureFrom(issuer) != nil {
 				continue
 			}
 			for _, r := range l.RevokedCertificateEntries {
 				if r.SerialNumber != nil && r.SerialNumber.Cmp(c.SerialNumber) == 0 {
-					return c
+					return true
 				}
 			}
 		}
-	}
-	return nil
+		return false
+	})
 }
 
-// maxChain bounds completeChain.
-const maxChain = 16
-
-// completeChain extends a chain that crypto/x509 verified, whose last
-// certificate is one of the trusted CAs, with that CA's issuers found among
-// cas, up to a self-signed root. crypto/x509 stops at the first trusted
-// certificate: with libvirt's layout, where cacert.pem lists the root and
-// the intermediates, a chain leaf→1b ends at 1b and the root's CRL that
-// revokes 1b would never be consulted.
-func completeChain(chain []*x509.Certificate, cas []*x509.Certificate) []*x509.Certificate {
-	for len(chain) > 0 && len(chain) < maxChain {
-		last := chain[len(chain)-1]
-		if bytes.Equal(last.RawIssuer, last.RawSubject) && last.CheckSignatureFrom(last) == nil {
-			break // a self-signed root
-		}
-		var up *x509.Certificate
-		for _, ca := range cas {
-			if !ca.Equal(last) && bytes.Equal(ca.RawSubject, last.RawIssuer) && last.CheckSignatureFrom(ca) == nil {
-				up = ca
-				break
-			}
-		}
-		if up == nil {
-			break
-		}
-		chain = append(chain[:len(chain):len(chain)], up)
-	}
-	return chain
-}
-
-// Extension OIDs whose criticality libvirt looks at.
-var (
-	oidKeyUsage         = asn1.ObjectIdentifier{2, 5, 29, 15}
-	oidBasicConstraints = asn1.ObjectIdentifier{2, 5, 29, 19}
-	oidExtKeyUsage      = asn1.ObjectIdentifier{2, 5, 29, 37}
-)
-
-// extension reports whether cert has the extension and whether it is
-// critical.
-func extension(cert *x509.Certificate, oid asn1.ObjectIdentifier) (present, critical bool) {
-	for _, e := range cert.Extensions {
-		if e.Id.Equal(oid) {
-			return true, e.Critical
-		}
-	}
-	return false, false
-}
-
-// checkLeaf applies libvirt's rules to a leaf certificate (ours or the
-// server's): basicConstraints must not say CA; keyUsage, when critical, must
-// allow digitalSignature and keyEncipherment; extKeyUsage, when critical,
-// must allow TLS server (server) or client use, or any use. A non-critical
-// keyUsage or extKeyUsage that lacks them only logs a warning, and a
-// certificate without the extension passes.
+// checkLeaf applies libvirt's rules (certrules.Check) to a leaf
+// certificate, ours or the server's: basicConstraints must not say CA;
+// keyUsage, when critical, must allow digitalSignature and
+// keyEncipherment; extKeyUsage, when critical, must allow TLS server
+// (server) or client use, or any use. A non-critical keyUsage or
+// extKeyUsage that lacks them only logs a warning, and a certificate
+// without the extension passes.
 //
 // peer is set for the other end's certificate (the server's, for the
 // client), where two rules are stricter (RELIABILITY.md test 50): an
@@ -411,65 +331,54 @@ func extension(cert *x509.Certificate, oid asn1.ObjectIdentifier) (present, crit
 // during the handshake ("Key usage violation in certificate has been
 // detected").
 func checkLeaf(c *x509.Certificate, subj string, server, peer bool, logger *slog.Logger) error {
-	if present, _ := extension(c, oidBasicConstraints); present && c.IsCA {
-		return &CertificateError{Subject: subj, Reason: "basic constraints show a CA, but a leaf certificate is needed"}
+	role := certrules.Client
+	if server {
+		role = certrules.Server
 	}
-	if present, critical := extension(c, oidKeyUsage); present {
-		for _, u := range []struct {
-			bit  x509.KeyUsage
-			name string
-		}{{x509.KeyUsageDigitalSignature, "digital signature"}, {x509.KeyUsageKeyEncipherment, "key encipherment"}} {
-			if c.KeyUsage&u.bit != 0 {
-				continue
-			}
-			if critical || (peer && u.bit == x509.KeyUsageDigitalSignature) {
-				return &CertificateError{Subject: subj, Reason: "usage does not permit " + u.name}
-			}
-			warn(logger, "certificate usage does not permit "+u.name, subj)
-		}
-	}
-	if present, critical := extension(c, oidExtKeyUsage); present {
-		want, role := x509.ExtKeyUsageClientAuth, "client"
-		if server {
-			want, role = x509.ExtKeyUsageServerAuth, "server"
-		}
-		ok := false
-		for _, u := range c.ExtKeyUsage {
-			ok = ok || u == want || u == x509.ExtKeyUsageAny
-		}
-		if !ok {
-			if critical || peer {
-				return &CertificateError{Subject: subj, Reason: "purpose does not allow use with a TLS " + role}
-			}
-			warn(logger, "certificate purpose does not allow use with a TLS "+role, subj)
-		}
-	}
-	return nil
+	return checkRules(c, subj, role, peer, logger)
 }
 
 // checkCA applies libvirt's rules to a trusted CA certificate:
 // basicConstraints must be present and say CA; keyUsage, when critical,
 // must allow certificate signing.
 func checkCA(c *x509.Certificate, subj string, logger *slog.Logger) error {
-	if present, _ := extension(c, oidBasicConstraints); !present || !c.IsCA {
-		return &CertificateError{Subject: subj, Reason: "basic constraints do not show a CA"}
-	}
-	if present, critical := extension(c, oidKeyUsage); present && c.KeyUsage&x509.KeyUsageCertSign == 0 {
-		if critical {
-			return &CertificateError{Subject: subj, Reason: "usage does not permit certificate signing"}
+	return checkRules(c, subj, certrules.CA, false, logger)
+}
+
+// checkRules words the findings of certrules.Check: the first fatal one is
+// a *CertificateError, the others are logged as warnings.
+func checkRules(c *x509.Certificate, subj string, role certrules.Role, peer bool, logger *slog.Logger) error {
+	for _, f := range certrules.Check(c, role, peer) {
+		var reason string
+		switch f.Problem {
+		case certrules.NoBasicConstraints, certrules.NotCA:
+			reason = "basic constraints do not show a CA"
+		case certrules.IsCA:
+			reason = "basic constraints show a CA, but a leaf certificate is needed"
+		case certrules.KeyUsage:
+			reason = "usage does not permit " + certrules.UsageName(f.Usage)
+		case certrules.ExtKeyUsage:
+			reason = "purpose does not allow use with a TLS " + role.String()
 		}
-		warn(logger, "CA certificate usage does not permit certificate signing", subj)
+		if f.Fatal {
+			return &CertificateError{Subject: subj, Reason: reason}
+		}
+		if role == certrules.CA {
+			warn(logger, "CA certificate "+reason, subj)
+		} else {
+			warn(logger, "certificate "+reason, subj)
+		}
 	}
 	return nil
 }
 
 // checkTimes checks the validity window: expiry first, then activation, in
-// libvirt's order (virNetTLSContextCheckCertTimes).
+// libvirt's order (certrules.Validity).
 func checkTimes(c *x509.Certificate, subj string, now time.Time) error {
-	switch {
-	case now.After(c.NotAfter):
+	switch certrules.Validity(c, now) {
+	case certrules.Expired:
 		return &CertificateError{Subject: subj, Reason: "has expired"}
-	case now.Before(c.NotBefore):
+	case certrules.NotYetActive:
 		return &CertificateError{Subject: subj, Reason: "is not yet active"}
 	}
 	return nil
@@ -505,14 +414,7 @@ func (t *tlsClient) sanityCheck(cas []*x509.Certificate) error {
 	if err := checkLeaf(leaf, t.files.Cert, false, false, t.logger); err != nil {
 		return sanityError(err)
 	}
-	inter := x509.NewCertPool()
-	for _, der := range t.cert.Certificate[1:] {
-		if c, err := x509.ParseCertificate(der); err == nil {
-			inter.AddCert(c)
-		}
-	}
-	chains, err := leaf.Verify(x509.VerifyOptions{Roots: t.roots, Intermediates: inter, CurrentTime: now,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	chains, err := certrules.Verify(leaf, certrules.ParseDER(t.cert.Certificate[1:]), t.roots, now)
 	if err != nil {
 		return sanityError(&CertificateError{Subject: t.files.Cert, Reason: "cannot be verified against the CA certificate " + t.files.CACert, Err: err})
 	}

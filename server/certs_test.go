@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/virtwire/virtwire/internal/certrules"
 )
 
 // certSpec describes a test certificate. Extensions are written by hand so
@@ -101,15 +103,15 @@ func makeCert(t testing.TB, spec certSpec, issuer *testCert) *testCert {
 		v, _ := asn1.Marshal(struct {
 			IsCA bool `asn1:"optional"`
 		}{spec.isCA})
-		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidBasicConstraints, Critical: spec.bcCritical, Value: v})
+		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: certrules.OIDBasicConstraints, Critical: spec.bcCritical, Value: v})
 	}
 	if spec.kuSet {
 		v, _ := asn1.Marshal(keyUsageBits(spec.ku))
-		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidKeyUsage, Critical: spec.kuCritical, Value: v})
+		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: certrules.OIDKeyUsage, Critical: spec.kuCritical, Value: v})
 	}
 	if spec.eku != nil {
 		v, _ := asn1.Marshal(spec.eku)
-		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: oidExtKeyUsage, Critical: spec.ekuCrit, Value: v})
+		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, pkix.Extension{Id: certrules.OIDExtKeyUsage, Critical: spec.ekuCrit, Value: v})
 	}
 	parent, signer := tmpl, any(key)
 	if issuer != nil {

@@ -1,17 +1,16 @@
 package server
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/virtwire/virtwire/internal/certrules"
 )
 
 // File names of libvirtd's server PKI (FACTS §11).
@@ -131,7 +130,7 @@ func newTLSServer(cfg TLSConfig, logger *slog.Logger) (*tlsServer, error) {
 	if err != nil {
 		return nil, &TLSError{File: caFile, Err: fmt.Errorf("Cannot read CA certificate '%s': %w", caFile, err)}
 	}
-	t.cas, err = parseCerts(pemCA)
+	t.cas, err = certrules.ParseCerts(pemCA)
 	if err != nil || len(t.cas) == 0 {
 		if err == nil {
 			err = errors.New("no certificate found")
@@ -139,7 +138,7 @@ func newTLSServer(cfg TLSConfig, logger *slog.Logger) (*tlsServer, error) {
 		return nil, &TLSError{File: caFile, Err: err}
 	}
 	for _, ca := range t.cas {
-		warnings, err := checkCertRules(ca, roleCA, now, false)
+		warnings, err := checkCertRules(ca, certrules.CA, now, false)
 		if err != nil {
 			return nil, &TLSError{File: caFile, Err: err}
 		}
@@ -160,20 +159,14 @@ func newTLSServer(cfg TLSConfig, logger *slog.Logger) (*tlsServer, error) {
 			return nil, &TLSError{File: certFile, Err: err}
 		}
 	}
-	warnings, err := checkCertRules(leaf, roleServer, now, false)
+	warnings, err := checkCertRules(leaf, certrules.Server, now, false)
 	if err != nil {
 		return nil, &TLSError{File: certFile, Err: err}
 	}
 	for _, w := range warnings {
 		warn(certFile, w)
 	}
-	inter := x509.NewCertPool()
-	for _, der := range pair.Certificate[1:] {
-		if c, err := x509.ParseCertificate(der); err == nil {
-			inter.AddCert(c)
-		}
-	}
-	if _, err := leaf.Verify(x509.VerifyOptions{Roots: t.roots, Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+	if _, err := certrules.Verify(leaf, certrules.ParseDER(pair.Certificate[1:]), t.roots, now); err != nil {
 		return nil, &TLSError{File: certFile, Err: fmt.Errorf("the server certificate does not verify against the CA: %w", err)}
 	}
 
@@ -211,40 +204,15 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-func parseCerts(data []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			return certs, nil
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		certs = append(certs, c)
-	}
-}
-
+// parseCRLs returns the CRLs of PEM data that one of cas signed, each with
+// that CA; warn is told about any other, which is ignored.
 func parseCRLs(data []byte, cas []*x509.Certificate, warn func(string)) ([]trustedCRL, error) {
+	rls, err := certrules.ParseCRLs(data)
+	if err != nil {
+		return nil, err
+	}
 	var out []trustedCRL
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			return out, nil
-		}
-		if block.Type != "X509 CRL" {
-			continue
-		}
-		rl, err := x509.ParseRevocationList(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
+	for _, rl := range rls {
 		var issuer *x509.Certificate
 		for _, ca := range cas {
 			if rl.CheckSignatureFrom(ca) == nil {
@@ -262,158 +230,43 @@ func parseCRLs(data []byte, cas []*x509.Certificate, warn func(string)) ([]trust
 		}
 		out = append(out, crl)
 	}
-}
-
-// certRole is what a certificate is checked for.
-type certRole int
-
-const (
-	roleCA certRole = iota
-	roleServer
-	roleClient
-)
-
-func (r certRole) String() string {
-	return [...]string{"CA", "server", "client"}[r]
-}
-
-var (
-	oidKeyUsage         = asn1.ObjectIdentifier{2, 5, 29, 15}
-	oidBasicConstraints = asn1.ObjectIdentifier{2, 5, 29, 19}
-	oidExtKeyUsage      = asn1.ObjectIdentifier{2, 5, 29, 37}
-)
-
-func extension(c *x509.Certificate, oid asn1.ObjectIdentifier) (present, critical bool) {
-	for _, e := range c.Extensions {
-		if e.Id.Equal(oid) {
-			return true, e.Critical
-		}
-	}
-	return false, false
+	return out, nil
 }
 
 // checkCertRules applies libvirt's rules for a certificate in a role
-// (virnettlscontext.c; FACTS §11; RELIABILITY L3, test 48): validity window;
-// basicConstraints (a CA must have it with CA set, a leaf must not be a CA);
-// keyUsage (keyCertSign for a CA, digitalSignature and keyEncipherment for a
-// leaf, fatal only when the extension is critical); extKeyUsage (a leaf must
-// allow its TLS role; no extension passes; fatal only when critical, or
-// always with peer). Non-fatal findings come back as warnings.
-//
-// peer is set for the client's certificate, where two rules are stricter
-// (RELIABILITY.md test 50): an extKeyUsage without TLS client is refused even
-// when not critical, as crypto/x509 does (libvirt only warns); and a
-// keyUsage without digitalSignature is refused even when not critical,
-// since the client signed the handshake with that key: gnutls, and so
-// libvirtd, refuses such a client during the handshake ("Key usage
-// violation in certificate has been detected").
-func checkCertRules(c *x509.Certificate, role certRole, now time.Time, peer bool) (warnings []string, err error) {
-	subject, dnErr := FormatDN(c.RawSubject) // libvirt's order: C=UK,CN=libvirt
-	if dnErr != nil {
-		subject = c.Subject.String()
+// (certrules.Validity and certrules.Check; virnettlscontext.c; FACTS §11;
+// RELIABILITY L3, tests 48 and 50) and words the findings as libvirt's
+// log lines: the first fatal one is the error, the others come back as
+// warnings. peer is set for the client's certificate.
+func checkCertRules(c *x509.Certificate, role certrules.Role, now time.Time, peer bool) (warnings []string, err error) {
+	subject := certrules.Subject(c) // libvirt's order: C=UK,CN=libvirt
+	switch certrules.Validity(c, now) {
+	case certrules.Expired:
+		return nil, fmt.Errorf("The %s certificate %s has expired", role, subject)
+	case certrules.NotYetActive:
+		return nil, fmt.Errorf("The %s certificate %s is not yet active", role, subject)
 	}
-	fail := func(format string, args ...any) ([]string, error) {
-		return warnings, fmt.Errorf("The %s certificate %s "+format, append([]any{role, subject}, args...)...)
-	}
-	if now.After(c.NotAfter) {
-		return fail("has expired")
-	}
-	if now.Before(c.NotBefore) {
-		return fail("is not yet active")
-	}
-	if bc, _ := extension(c, oidBasicConstraints); role == roleCA {
-		if !bc {
-			return fail("is missing basic constraints for a CA")
+	for _, f := range certrules.Check(c, role, peer) {
+		var what string
+		switch f.Problem {
+		case certrules.NoBasicConstraints:
+			what = "is missing basic constraints for a CA"
+		case certrules.NotCA:
+			what = "basic constraints do not show a CA"
+		case certrules.IsCA:
+			what = "basic constraints show a CA, but we need one for a " + role.String()
+		case certrules.KeyUsage:
+			what = "key usage does not permit " + certrules.UsageName(f.Usage)
+		case certrules.ExtKeyUsage:
+			what = "purpose does not allow use for a TLS " + role.String()
 		}
-		if !c.IsCA {
-			return fail("basic constraints do not show a CA")
+		msg := fmt.Sprintf("The %s certificate %s %s", role, subject, what)
+		if f.Fatal {
+			return warnings, errors.New(msg)
 		}
-	} else if bc && c.IsCA {
-		return fail("basic constraints show a CA, but we need one for a %s", role)
-	}
-	if ku, critical := extension(c, oidKeyUsage); ku {
-		var need []x509.KeyUsage
-		if role == roleCA {
-			need = []x509.KeyUsage{x509.KeyUsageCertSign}
-		} else {
-			need = []x509.KeyUsage{x509.KeyUsageDigitalSignature, x509.KeyUsageKeyEncipherment}
-		}
-		for _, u := range need {
-			if c.KeyUsage&u != 0 {
-				continue
-			}
-			msg := fmt.Sprintf("The %s certificate %s key usage does not permit %s", role, subject, keyUsageName(u))
-			if critical || (peer && u == x509.KeyUsageDigitalSignature) {
-				return warnings, errors.New(msg)
-			}
-			warnings = append(warnings, msg)
-		}
-	}
-	if role != roleCA {
-		if eku, critical := extension(c, oidExtKeyUsage); eku && !allowsRole(c, role) {
-			msg := fmt.Sprintf("The %s certificate %s purpose does not allow use for a TLS %s", role, subject, role)
-			if critical || peer {
-				return warnings, errors.New(msg)
-			}
-			warnings = append(warnings, msg)
-		}
+		warnings = append(warnings, msg)
 	}
 	return warnings, nil
-}
-
-func allowsRole(c *x509.Certificate, role certRole) bool {
-	want := x509.ExtKeyUsageServerAuth
-	if role == roleClient {
-		want = x509.ExtKeyUsageClientAuth
-	}
-	for _, u := range c.ExtKeyUsage {
-		if u == want || u == x509.ExtKeyUsageAny {
-			return true
-		}
-	}
-	return false
-}
-
-func keyUsageName(u x509.KeyUsage) string {
-	switch u {
-	case x509.KeyUsageCertSign:
-		return "certificate signing"
-	case x509.KeyUsageDigitalSignature:
-		return "digital signature"
-	case x509.KeyUsageKeyEncipherment:
-		return "key encipherment"
-	}
-	return fmt.Sprintf("usage %#x", int(u))
-}
-
-// maxChain bounds completeChain.
-const maxChain = 16
-
-// completeChain extends a chain that crypto/x509 verified, whose last
-// certificate is one of the trusted CAs, with that CA's issuers found among
-// cas, up to a self-signed root. crypto/x509 stops at the first trusted
-// certificate: with libvirt's layout, where cacert.pem lists the root and
-// the intermediates, a chain leaf→1b ends at 1b and the root's CRL that
-// revokes 1b would never be consulted.
-func completeChain(chain []*x509.Certificate, cas []*x509.Certificate) []*x509.Certificate {
-	for len(chain) > 0 && len(chain) < maxChain {
-		last := chain[len(chain)-1]
-		if bytes.Equal(last.RawIssuer, last.RawSubject) && last.CheckSignatureFrom(last) == nil {
-			break // a self-signed root
-		}
-		var up *x509.Certificate
-		for _, ca := range cas {
-			if !ca.Equal(last) && bytes.Equal(ca.RawSubject, last.RawIssuer) && last.CheckSignatureFrom(ca) == nil {
-				up = ca
-				break
-			}
-		}
-		if up == nil {
-			break
-		}
-		chain = append(chain[:len(chain):len(chain)], up)
-	}
-	return chain
 }
 
 // errNoClientCert is libvirtd's log text for a client that sent no
@@ -434,23 +287,14 @@ func (t *tlsServer) verifyClient(certs []*x509.Certificate, now time.Time) (stri
 		return "", err
 	}
 	for _, c := range certs {
-		if now.After(c.NotAfter) {
+		switch certrules.Validity(c, now) {
+		case certrules.Expired:
 			return dn, errors.New("The client certificate has expired")
-		}
-		if now.Before(c.NotBefore) {
+		case certrules.NotYetActive:
 			return dn, errors.New("The client certificate is not yet active")
 		}
 	}
-	inter := x509.NewCertPool()
-	for _, c := range certs[1:] {
-		inter.AddCert(c)
-	}
-	chains, err := leaf.Verify(x509.VerifyOptions{
-		Roots:         t.roots,
-		Intermediates: inter,
-		CurrentTime:   now,
-		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny}, // EKU is checked below, on the leaf only
-	})
+	chains, err := certrules.Verify(leaf, certs[1:], t.roots, now) // EKU is checked below, on the leaf only
 	if err != nil {
 		reason := "The certificate is not trusted."
 		var ua x509.UnknownAuthorityError
@@ -464,7 +308,7 @@ func (t *tlsServer) verifyClient(certs []*x509.Certificate, now time.Time) (stri
 			return dn, errors.New("Certificate failed validation: The certificate has been revoked.")
 		}
 	}
-	if _, err := checkCertRules(leaf, roleClient, now, true); err != nil {
+	if _, err := checkCertRules(leaf, certrules.Client, now, true); err != nil {
 		return dn, err
 	}
 	if t.dnACL {
@@ -478,21 +322,19 @@ func (t *tlsServer) verifyClient(certs []*x509.Certificate, now time.Time) (stri
 	return dn, nil
 }
 
-// revoked reports whether a CRL of the issuer of any certificate in the
-// chain lists it. The chain is first completed up to its root
-// (completeChain), so an intermediate listed in cacert.pem can be revoked
-// by its own issuer's CRL.
+// revoked reports whether a trusted CRL of the issuer of any certificate in
+// the chain lists it (certrules.Revoked: the chain is first completed up to
+// its root, so an intermediate listed in cacert.pem can be revoked by its
+// own issuer's CRL).
 func (t *tlsServer) revoked(chain []*x509.Certificate) bool {
-	chain = completeChain(chain, t.cas)
-	for i := 0; i+1 < len(chain); i++ {
-		cert, issuer := chain[i], chain[i+1]
+	return certrules.Revoked(chain, t.cas, func(cert, issuer *x509.Certificate) bool {
 		for _, crl := range t.crls {
 			if crl.issuer.Equal(issuer) && crl.revoked[cert.SerialNumber.String()] {
 				return true
 			}
 		}
-	}
-	return false
+		return false
+	}) != nil
 }
 
 // tlsSetup runs the handshake and the client checks, then sends the
