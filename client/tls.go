@@ -235,7 +235,7 @@ func (t *tlsClient) verifyConnection(cs tls.ConnectionState) error {
 // It is wrapped in the client's *Error (for a server certificate,
 // VIR_ERR_AUTH_FAILED) and reachable with errors.As.
 type CertificateError struct {
-	Subject string // the certificate's subject, or its file
+	Subject string // the certificate's subject in libvirt's DN order (C=UK,CN=…), or its file
 	Reason  string
 	Err     error // a crypto/x509 error, if any
 }
@@ -268,15 +268,16 @@ func (t *tlsClient) checkServer(chain []*x509.Certificate, now time.Time) error 
 		return &CertificateError{Subject: "(none)", Reason: "the server presented no certificate"}
 	}
 	leaf := chain[0]
-	subj := leaf.Subject.String()
-	chains, err := certrules.Verify(leaf, chain[1:], t.roots, now) // EKU is checked below, by libvirt's rule
+	subj := certrules.Subject(leaf) // in libvirt's order, as the server writes DNs
+	// EKU is checked below, by libvirt's rule.
+	chains, err := certrules.Verify(leaf, chain[1:], t.roots, now)
 	if err != nil {
 		return &CertificateError{Subject: subj, Reason: "not trusted", Err: err}
 	}
 	if len(t.crls) > 0 {
 		for _, ch := range chains {
 			if c := t.revoked(ch); c != nil {
-				return &CertificateError{Subject: c.Subject.String(), Reason: "revoked"}
+				return &CertificateError{Subject: certrules.Subject(c), Reason: "revoked"}
 			}
 		}
 	}

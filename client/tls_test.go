@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"math/big"
 	"net"
@@ -447,6 +448,33 @@ func TestCheckTimesOrder(t *testing.T) {
 		case tc.want != "" && (!errors.As(err, &ce) || ce.Reason != tc.want):
 			t.Errorf("%s: checkTimes = %v; want reason %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestServerSubjectInLibvirtOrder checks that a *CertificateError names
+// the server's certificate as libvirt and the server write DNs, in the
+// certificate's own order (C=UK,CN=libvirt), not in Go's reversed one.
+func TestServerSubjectInLibvirtOrder(t *testing.T) {
+	ca, err := pki.NewCert(pki.CASpec("ca"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := pki.ServerSpec("")
+	spec.SubjectSequence = pkix.RDNSequence{
+		{{Type: asn1.ObjectIdentifier{2, 5, 4, 6}, Value: "UK"}},
+		{{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: "libvirt"}},
+	}
+	srv, err := pki.NewCert(spec, ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	tc := &tlsClient{roots: roots, cas: []*x509.Certificate{ca.Cert}, hostname: "elsewhere.example"}
+	err = tc.checkServer([]*x509.Certificate{srv.Cert}, time.Now())
+	var ce *CertificateError
+	if !errors.As(err, &ce) || ce.Subject != "C=UK,CN=libvirt" || !strings.HasPrefix(ce.Error(), "certificate C=UK,CN=libvirt: owner does not match") {
+		t.Errorf("checkServer = %v; want a host mismatch naming C=UK,CN=libvirt", err)
 	}
 }
 
