@@ -145,12 +145,17 @@ type Error struct {
 	Err     error           // the cause, may be nil
 }
 
-// Error returns libvirt's message, then the cause in parentheses.
+// Error returns libvirt's message, then the cause in parentheses unless
+// the message already ends with it.
 func (e *Error) Error() string {
+	msg := e.Libvirt.Error()
 	if e.Err == nil {
-		return e.Libvirt.Error()
+		return msg
 	}
-	return e.Libvirt.Error() + " (" + e.Err.Error() + ")"
+	if cause := e.Err.Error(); !strings.HasSuffix(msg, cause) {
+		return msg + " (" + cause + ")"
+	}
+	return msg
 }
 
 // Unwrap returns the libvirt error and the cause.

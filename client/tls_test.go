@@ -418,6 +418,9 @@ func TestSanityChecks(t *testing.T) {
 			if !errors.Is(err, protocol.ErrSystemError) || !errors.As(err, &ce) || !strings.Contains(ce.Reason, tc.reason) {
 				t.Errorf("Dial = %v; want a system error about %q", err, tc.reason)
 			}
+			if err != nil && strings.Count(err.Error(), tc.reason) != 1 {
+				t.Errorf("Dial = %q; want the reason %q said once", err, tc.reason)
+			}
 			if _, err := Dial(testCtx(t), uri+"&no_sanity=1"); errors.As(err, &ce) {
 				t.Errorf("Dial with no_sanity=1 = %v; want the checks skipped", err)
 			}
