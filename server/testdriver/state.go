@@ -140,78 +140,58 @@ func (s *nodeState) stopped(o *domainObj, detail int32) lifecycleEvent {
 // its checks in its order. Each holds s.mu for its whole run.
 
 func (s *nodeState) suspend(d *protocol.NonnullDomain) ([]lifecycleEvent, *protocol.Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, err := s.find(d)
-	if err != nil {
-		return nil, err
-	}
-	if o.state == protocol.DomainShutoff || o.state == protocol.DomainPaused {
-		return nil, errTestInternal("domain '%s' not running", d.Name)
-	}
-	o.state, o.reason = protocol.DomainPaused, reasonPausedUser
-	return []lifecycleEvent{o.event(protocol.DomainEventSuspended, detailSuspendedPaused)}, nil
+	return s.update(d, func(o *domainObj) ([]lifecycleEvent, *protocol.Error) {
+		if o.state == protocol.DomainShutoff || o.state == protocol.DomainPaused {
+			return nil, errTestInternal("domain '%s' not running", d.Name)
+		}
+		o.state, o.reason = protocol.DomainPaused, reasonPausedUser
+		return []lifecycleEvent{o.event(protocol.DomainEventSuspended, detailSuspendedPaused)}, nil
+	})
 }
 
 func (s *nodeState) resume(d *protocol.NonnullDomain) ([]lifecycleEvent, *protocol.Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, err := s.find(d)
-	if err != nil {
-		return nil, err
-	}
-	if o.state != protocol.DomainPaused {
-		return nil, errTestInternal("domain '%s' not paused", d.Name)
-	}
-	o.state, o.reason = protocol.DomainRunning, reasonRunningUnpaused
-	return []lifecycleEvent{o.event(protocol.DomainEventResumed, detailResumedUnpaused)}, nil
+	return s.update(d, func(o *domainObj) ([]lifecycleEvent, *protocol.Error) {
+		if o.state != protocol.DomainPaused {
+			return nil, errTestInternal("domain '%s' not paused", d.Name)
+		}
+		o.state, o.reason = protocol.DomainRunning, reasonRunningUnpaused
+		return []lifecycleEvent{o.event(protocol.DomainEventResumed, detailResumedUnpaused)}, nil
+	})
 }
 
 func (s *nodeState) create(d *protocol.NonnullDomain) ([]lifecycleEvent, *protocol.Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, err := s.find(d)
-	if err != nil {
-		return nil, err
-	}
-	if o.state != protocol.DomainShutoff {
-		return nil, errTestInternal("Domain '%s' is already running", d.Name)
-	}
-	s.startState(o, reasonRunningBooted)
-	return []lifecycleEvent{o.event(protocol.DomainEventStarted, detailStartedBooted)}, nil
+	return s.update(d, func(o *domainObj) ([]lifecycleEvent, *protocol.Error) {
+		if o.state != protocol.DomainShutoff {
+			return nil, errTestInternal("Domain '%s' is already running", d.Name)
+		}
+		s.startState(o, reasonRunningBooted)
+		return []lifecycleEvent{o.event(protocol.DomainEventStarted, detailStartedBooted)}, nil
+	})
 }
 
 func (s *nodeState) destroy(d *protocol.NonnullDomain) ([]lifecycleEvent, *protocol.Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, err := s.find(d)
-	if err != nil {
-		return nil, err
-	}
-	if !o.active() {
-		return nil, errNotRunning()
-	}
-	s.shutdownState(o, reasonShutoffDestroyed)
-	return []lifecycleEvent{s.stopped(o, detailStoppedDestroyed)}, nil
+	return s.update(d, func(o *domainObj) ([]lifecycleEvent, *protocol.Error) {
+		if !o.active() {
+			return nil, errNotRunning()
+		}
+		s.shutdownState(o, reasonShutoffDestroyed)
+		return []lifecycleEvent{s.stopped(o, detailStoppedDestroyed)}, nil
+	})
 }
 
 func (s *nodeState) shutdown(d *protocol.NonnullDomain) ([]lifecycleEvent, *protocol.Error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, err := s.find(d)
-	if err != nil {
-		return nil, err
-	}
-	if o.state == protocol.DomainShutoff {
-		return nil, errTestInternal("domain '%s' not running", d.Name)
-	}
-	switch o.onPoweroff {
-	case ActionRestart, ActionRestartRename:
-		o.state, o.reason = protocol.DomainRunning, reasonRunningBooted
-		return nil, nil
-	}
-	s.shutdownState(o, reasonShutoffShutdown)
-	return []lifecycleEvent{s.stopped(o, detailStoppedShutdown)}, nil
+	return s.update(d, func(o *domainObj) ([]lifecycleEvent, *protocol.Error) {
+		if o.state == protocol.DomainShutoff {
+			return nil, errTestInternal("domain '%s' not running", d.Name)
+		}
+		switch o.onPoweroff {
+		case ActionRestart, ActionRestartRename:
+			o.state, o.reason = protocol.DomainRunning, reasonRunningBooted
+			return nil, nil
+		}
+		s.shutdownState(o, reasonShutoffShutdown)
+		return []lifecycleEvent{s.stopped(o, detailStoppedShutdown)}, nil
+	})
 }
 
 // Flags of DOMAIN_MANAGED_SAVE (virDomainSaveRestoreFlags).
@@ -225,47 +205,45 @@ func (s *nodeState) managedSave(d *protocol.NonnullDomain, flags uint32) ([]life
 	if err := checkFlags(flags, saveBypassCache|saveRunning|savePaused, "testDomainManagedSave"); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, err := s.find(d)
-	if err != nil {
-		return nil, err
-	}
-	if !o.active() {
-		return nil, errNotRunning()
-	}
-	if !o.persistent {
-		return nil, protocol.NewError(protocol.FromTest, protocol.ErrOperationInvalid, "cannot do managed save for transient domain")
-	}
-	s.shutdownState(o, reasonShutoffSaved)
-	o.managedSave = true
-	return []lifecycleEvent{s.stopped(o, detailStoppedSaved)}, nil
+	return s.update(d, func(o *domainObj) ([]lifecycleEvent, *protocol.Error) {
+		if !o.active() {
+			return nil, errNotRunning()
+		}
+		if !o.persistent {
+			return nil, protocol.NewError(protocol.FromTest, protocol.ErrOperationInvalid, "cannot do managed save for transient domain")
+		}
+		s.shutdownState(o, reasonShutoffSaved)
+		o.managedSave = true
+		return []lifecycleEvent{s.stopped(o, detailStoppedSaved)}, nil
+	})
 }
 
 func (s *nodeState) managedSaveRemove(d *protocol.NonnullDomain, flags uint32) *protocol.Error {
 	if err := checkFlags(flags, 0, "testDomainManagedSaveRemove"); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o, err := s.find(d)
-	if err != nil {
-		return err
-	}
-	o.managedSave = false
-	return nil
+	return s.read(d, func(o *domainObj) { o.managedSave = false })
 }
 
-// read runs f on the domain d under the lock.
-func (s *nodeState) read(d *protocol.NonnullDomain, f func(o *domainObj)) *protocol.Error {
+// update runs op on the domain d under the lock, after the lookup (find)
+// whose error comes first.
+func (s *nodeState) update(d *protocol.NonnullDomain, op func(o *domainObj) ([]lifecycleEvent, *protocol.Error)) ([]lifecycleEvent, *protocol.Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, err := s.find(d)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	f(o)
-	return nil
+	return op(o)
+}
+
+// read runs f on the domain d under the lock (update without events).
+func (s *nodeState) read(d *protocol.NonnullDomain, f func(o *domainObj)) *protocol.Error {
+	_, err := s.update(d, func(o *domainObj) ([]lifecycleEvent, *protocol.Error) {
+		f(o)
+		return nil, nil
+	})
+	return err
 }
 
 // checkFlags is virCheckFlags in a test driver function.
