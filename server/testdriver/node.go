@@ -1,6 +1,7 @@
 package testdriver
 
 import (
+	"cmp"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -234,30 +235,14 @@ func (n *Node) Clone() *Node {
 // withDefaults fills zero fields with the test driver's defaults.
 func (i NodeInfo) withDefaults() NodeInfo {
 	d := DefaultNodeInfo()
-	if i.Model == "" {
-		i.Model = d.Model
-	}
-	if i.MemoryKiB == 0 {
-		i.MemoryKiB = d.MemoryKiB
-	}
-	if i.MHz == 0 {
-		i.MHz = d.MHz
-	}
-	if i.Nodes == 0 {
-		i.Nodes = d.Nodes
-	}
-	if i.Sockets == 0 {
-		i.Sockets = d.Sockets
-	}
-	if i.Cores == 0 {
-		i.Cores = d.Cores
-	}
-	if i.Threads == 0 {
-		i.Threads = d.Threads
-	}
-	if i.CPUs == 0 {
-		i.CPUs = i.Nodes * i.Sockets * i.Cores * i.Threads
-	}
+	i.Model = cmp.Or(i.Model, d.Model)
+	i.MemoryKiB = cmp.Or(i.MemoryKiB, d.MemoryKiB)
+	i.MHz = cmp.Or(i.MHz, d.MHz)
+	i.Nodes = cmp.Or(i.Nodes, d.Nodes)
+	i.Sockets = cmp.Or(i.Sockets, d.Sockets)
+	i.Cores = cmp.Or(i.Cores, d.Cores)
+	i.Threads = cmp.Or(i.Threads, d.Threads)
+	i.CPUs = cmp.Or(i.CPUs, i.Nodes*i.Sockets*i.Cores*i.Threads)
 	return i
 }
 
