@@ -303,13 +303,12 @@ func parseQueryParams(q string) []queryParam {
 
 const upperHex = "0123456789ABCDEF"
 
-// escapeQueryValue escapes a parameter value as GLib's
-// g_string_append_uri_escaped(…, NULL, FALSE) does for libvirt's
-// virURIFormatParams: everything but RFC 3986 unreserved characters.
-func escapeQueryValue(b *strings.Builder, s string) {
+// escape writes s to b, with every byte that keep refuses as %XX in
+// upper-case hex.
+func escape(b *strings.Builder, s string, keep func(c byte) bool) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if isUnreserved(c) {
+		if keep(c) {
 			b.WriteByte(c)
 			continue
 		}
@@ -317,6 +316,13 @@ func escapeQueryValue(b *strings.Builder, s string) {
 		b.WriteByte(upperHex[c>>4])
 		b.WriteByte(upperHex[c&15])
 	}
+}
+
+// escapeQueryValue escapes a parameter value as GLib's
+// g_string_append_uri_escaped(…, NULL, FALSE) does for libvirt's
+// virURIFormatParams: everything but RFC 3986 unreserved characters.
+func escapeQueryValue(b *strings.Builder, s string) {
+	escape(b, s, isUnreserved)
 }
 
 // isMark is libxml2's "mark" set, which its writer keeps unescaped next to
@@ -326,35 +332,20 @@ func isMark(c byte) bool { return strings.IndexByte("-_.!~*'()", c) >= 0 }
 // escapePath escapes a path as libxml2's xmlSaveUri does for a URI with
 // the given scheme.
 func escapePath(b *strings.Builder, scheme, s string) {
-	i := 0
 	// In a file: URI a Windows drive letter is written as it is.
 	if scheme == "file" && len(s) >= 3 && s[0] == '/' && isAlpha(s[1]) && s[2] == ':' {
 		b.WriteString(s[:3])
-		i = 3
+		s = s[3:]
 	}
-	for ; i < len(s); i++ {
-		c := s[i]
-		if isAlpha(c) || isDigit(c) || isMark(c) || strings.IndexByte("/;@&=+$,", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(upperHex[c>>4])
-		b.WriteByte(upperHex[c&15])
-	}
+	escape(b, s, func(c byte) bool {
+		return isAlpha(c) || isDigit(c) || isMark(c) || strings.IndexByte("/;@&=+$,", c) >= 0
+	})
 }
 
 // escapeFragment escapes a fragment as xmlSaveUri does: unreserved and
 // reserved characters stay.
 func escapeFragment(b *strings.Builder, s string) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if isAlpha(c) || isDigit(c) || isMark(c) || strings.IndexByte(";/?:@&=+$,[]", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(upperHex[c>>4])
-		b.WriteByte(upperHex[c&15])
-	}
+	escape(b, s, func(c byte) bool {
+		return isAlpha(c) || isDigit(c) || isMark(c) || strings.IndexByte(";/?:@&=+$,[]", c) >= 0
+	})
 }
