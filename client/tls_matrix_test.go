@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -27,67 +26,31 @@ import (
 // libvirt error from RPC carrying a *CertificateError, or the missing-file
 // error, and a row that libvirt passes with a warning logs one.
 func TestTLSContextMatrix(t *testing.T) {
-	set, err := tlsmatrix.Generate(tlsmatrix.ContextReqs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var native, mirrored int
-	for _, row := range tlsmatrix.ContextRows() {
-		r := row
-		if r.Side != tlsmatrix.ClientSide {
-			r = r.Mirror()
-		}
-		ok := t.Run(r.Name(), func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "pki")
-			if !r.Missing {
-				l, err := set.Layout(r.CA, r.Cert)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := pki.WriteClient(dir, l); err != nil {
-					t.Fatal(err)
-				}
-			}
+	tlsmatrix.RunContextRows(t, tlsmatrix.ClientSide, "newTLSClient",
+		func(t *testing.T, dir string, logger *slog.Logger) error {
 			u, err := ParseURI("test+tls://localhost/default?pkipath=" + dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var log tlsmatrix.Log
 			o := defaultOptions()
-			o.logger = log.Logger()
+			o.logger = logger
 			_, err = newTLSClient(u, o)
-			if (err != nil) != r.ExpectFail {
-				t.Fatalf("%s (%s): newTLSClient = %v; want failure %v", r.Name(), r.Checks, err, r.ExpectFail)
+			return err
+		},
+		func(t *testing.T, r tlsmatrix.ContextRow, err error) {
+			var pe *protocol.Error
+			var ce *CertificateError
+			if !errors.As(err, &pe) || pe.Domain != protocol.FromRPC {
+				t.Errorf("error %v is not a libvirt error from RPC", err)
 			}
-			if err != nil {
-				var pe *protocol.Error
-				var ce *CertificateError
-				if !errors.As(err, &pe) || pe.Domain != protocol.FromRPC {
-					t.Errorf("error %v is not a libvirt error from RPC", err)
+			if r.Missing {
+				if !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("missing files: %v; want ENOENT", err)
 				}
-				if r.Missing {
-					if !errors.Is(err, os.ErrNotExist) {
-						t.Errorf("missing files: %v; want ENOENT", err)
-					}
-				} else if !errors.As(err, &ce) {
-					t.Errorf("error %v carries no *CertificateError", err)
-				}
-				t.Logf("%s: %v", r.Checks, err)
-			}
-			if warned := log.Count(slog.LevelWarn) > 0; r.Warns && !warned {
-				t.Errorf("no warning logged for %s", r.Checks)
-			} else if !r.Warns && !r.ExpectFail && warned {
-				t.Errorf("unexpected warnings:\n%s", &log)
+			} else if !errors.As(err, &ce) {
+				t.Errorf("error %v carries no *CertificateError", err)
 			}
 		})
-		switch {
-		case ok && row.Side == tlsmatrix.ClientSide:
-			native++
-		case ok:
-			mirrored++
-		}
-	}
-	t.Logf("client: %d/15 client rows and %d/22 mirrored server rows as libvirt expects", native, mirrored)
 }
 
 // TestTLSNoSanityWarns checks that no_sanity=1 is explicit: a failed check

@@ -4,10 +4,8 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
-	vwpki "github.com/virtwire/virtwire/internal/pki"
 	"github.com/virtwire/virtwire/internal/tlsmatrix"
 )
 
@@ -19,59 +17,23 @@ import (
 // does; a failure is a *TLSError, and a row that libvirt passes with a
 // warning logs one.
 func TestTLSContextMatrix(t *testing.T) {
-	set, err := tlsmatrix.Generate(tlsmatrix.ContextReqs())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var native, mirrored int
-	for _, row := range tlsmatrix.ContextRows() {
-		r := row
-		if r.Side != tlsmatrix.ServerSide {
-			r = r.Mirror()
-		}
-		ok := t.Run(r.Name(), func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "pki")
-			if !r.Missing {
-				l, err := set.Layout(r.CA, r.Cert)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := vwpki.WriteServer(dir, l); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var log tlsmatrix.Log
-			s := New(Options{Logger: log.Logger()})
-			defer s.Close()
+	tlsmatrix.RunContextRows(t, tlsmatrix.ServerSide, "ListenTLS",
+		func(t *testing.T, dir string, logger *slog.Logger) error {
+			s := New(Options{Logger: logger})
+			t.Cleanup(func() { s.Close() })
 			ln, err := s.ListenTLS("127.0.0.1:0", TLSConfig{Dir: dir})
 			if ln != nil {
 				ln.Close()
 			}
-			if (err != nil) != r.ExpectFail {
-				t.Fatalf("%s (%s): ListenTLS = %v; want failure %v", r.Name(), r.Checks, err, r.ExpectFail)
+			return err
+		},
+		func(t *testing.T, r tlsmatrix.ContextRow, err error) {
+			var te *TLSError
+			if !errors.As(err, &te) {
+				t.Errorf("error %v is not a *TLSError", err)
 			}
-			if err != nil {
-				var te *TLSError
-				if !errors.As(err, &te) {
-					t.Errorf("error %v is not a *TLSError", err)
-				}
-				if missing := errors.Is(err, fs.ErrNotExist); missing != r.Missing {
-					t.Errorf("error %v: file missing %v; want %v", err, missing, r.Missing)
-				}
-				t.Logf("%s: %v", r.Checks, err)
-			}
-			if warned := log.Count(slog.LevelWarn) > 0; r.Warns && !warned {
-				t.Errorf("no warning logged for %s", r.Checks)
-			} else if !r.Warns && !r.ExpectFail && warned {
-				t.Errorf("unexpected warnings:\n%s", &log)
+			if missing := errors.Is(err, fs.ErrNotExist); missing != r.Missing {
+				t.Errorf("error %v: file missing %v; want %v", err, missing, r.Missing)
 			}
 		})
-		switch {
-		case ok && row.Side == tlsmatrix.ServerSide:
-			native++
-		case ok:
-			mirrored++
-		}
-	}
-	t.Logf("server: %d/22 server rows and %d/15 mirrored client rows as libvirt expects", native, mirrored)
 }
