@@ -31,6 +31,8 @@ func startLibvirtd(b *testing.B, ns ...int) *libvirtd.Daemon {
 //
 //   - impl=raw: the floor (rawClient), a pre-encoded call and the reply
 //     frame read without decoding;
+//   - impl=raw2: the same floor on a second connection, an A/A control:
+//     its ratio to impl=raw is what two identical clients differ by;
 //   - impl=virtwire: client.Conn.ListAllDomains;
 //   - impl=go-libvirt: github.com/digitalocean/go-libvirt's
 //     ConnectListAllDomains;
@@ -57,6 +59,7 @@ func BenchmarkListAllDomainsLibvirtd(b *testing.B) {
 			},
 			python: func() (*pyClient, error) { return startPython(d.URI(file), n) },
 			pids:   []int{d.PID()},
+			aa:     true,
 		})
 	}
 }
@@ -68,15 +71,21 @@ type listTarget struct {
 	goLibvirt func() (*golibvirt.Libvirt, error)
 	python    func() (*pyClient, error) // nil: no python sub-benchmark
 	pids      []int                     // server processes, for cpu-ns/op
+	// aa adds impl=raw2, a second raw floor client on its own connection:
+	// an A/A comparison that shows how much two identical clients differ
+	// on this machine (libvirtd keeps a separate copy of the node for each
+	// connection, and they do not list equally fast).
+	aa bool
 }
 
 // listClients are the open connections of every client to one server and
 // node.
 type listClients struct {
-	raw *rawClient
-	vw  *client.Conn
-	gl  *golibvirt.Libvirt
-	py  *pyClient // nil without python3-libvirt
+	raw  *rawClient
+	raw2 *rawClient // a second floor client, with its own connection, when aa is set
+	vw   *client.Conn
+	gl   *golibvirt.Libvirt
+	py   *pyClient // nil without python3-libvirt
 }
 
 // warmCalls is how many calls each client makes before any is measured.
@@ -93,8 +102,14 @@ func (t listTarget) open(n int) (*listClients, error) {
 		wg   sync.WaitGroup
 		errs [4]error
 	)
+	var err2 error
 	wg.Add(4)
-	go func() { defer wg.Done(); cl.raw, errs[0] = t.raw() }()
+	go func() {
+		defer wg.Done()
+		if cl.raw, errs[0] = t.raw(); errs[0] == nil && t.aa {
+			cl.raw2, err2 = t.raw()
+		}
+	}()
 	go func() { defer wg.Done(); cl.vw, errs[1] = t.virtwire() }()
 	go func() {
 		defer wg.Done()
@@ -112,7 +127,7 @@ func (t listTarget) open(n int) (*listClients, error) {
 		}
 	}()
 	wg.Wait()
-	if err := errors.Join(errs[:]...); err != nil {
+	if err := errors.Join(append(errs[:], err2)...); err != nil {
 		cl.close()
 		return nil, err
 	}
@@ -123,6 +138,9 @@ func (t listTarget) open(n int) (*listClients, error) {
 			if ret, err = cl.raw.listed(size); err == nil && len(ret.Domains) != n {
 				err = fmt.Errorf("raw ListAllDomains: %d domains, want %d", len(ret.Domains), n)
 			}
+		}
+		if err == nil && cl.raw2 != nil {
+			_, err = cl.raw2.list()
 		}
 		if err == nil {
 			var doms []protocol.NonnullDomain
@@ -153,6 +171,9 @@ func (t listTarget) open(n int) (*listClients, error) {
 func (cl *listClients) close() {
 	if cl.raw != nil {
 		cl.raw.Close()
+	}
+	if cl.raw2 != nil {
+		cl.raw2.Close()
 	}
 	if cl.vw != nil {
 		cl.vw.Close()
@@ -204,6 +225,20 @@ func benchListClients(b *testing.B, n int, t listTarget) {
 		}
 		cpu.report(b)
 	})
+	if t.aa {
+		b.Run(fmt.Sprintf("domains=%d/impl=raw2", n), func(b *testing.B) {
+			raw := get(b).raw2
+			b.SetBytes(bytes)
+			b.ReportAllocs()
+			cpu := startCPU(t.pids...)
+			for b.Loop() {
+				if _, err := raw.list(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b)
+		})
+	}
 	b.Run(fmt.Sprintf("domains=%d/impl=virtwire", n), func(b *testing.B) {
 		vw := get(b).vw
 		b.SetBytes(bytes)

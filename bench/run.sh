@@ -58,7 +58,7 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
 # One table per benchmark and unit, implementations in columns; the first
 # implementation of each row is the base the others are compared with (the
 # floor, where there is one).
-order='raw echo virtwire virtwire-reuse fake shared-conn conn-each go-xdr go-libvirt python libvirtd'
+order='raw echo raw2 virtwire virtwire-reuse fake shared-conn conn-each go-xdr go-libvirt python libvirtd'
 go run "$benchstat_pkg" -table .name -col "/impl@($order)" "$out/raw.txt" >"$out/tables.txt"
 go run ./bench/targets "$out/raw.txt" >"$out/targets.md" || true
 
