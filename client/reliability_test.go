@@ -5,12 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"runtime"
-	"runtime/debug"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -19,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/virtwire/virtwire/internal/faultconn"
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/protocol"
 )
 
@@ -315,21 +312,6 @@ func TestCancelLatency(t *testing.T) {
 	}
 }
 
-// rss returns the process's resident set size in bytes, after a GC that
-// returns freed memory to the OS.
-func rss(t testing.TB) int64 {
-	t.Helper()
-	runtime.GC()
-	debug.FreeOSMemory()
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		t.Skipf("cannot read RSS: %v", err)
-	}
-	f := strings.Fields(string(b))
-	pages, _ := strconv.ParseInt(f[1], 10, 64)
-	return pages * int64(os.Getpagesize())
-}
-
 // TestEventFloodNeverRead is RELIABILITY test 39 on the client: 10^5
 // lifecycle events to a subscriber that never reads fill the default
 // buffer (1024) and the rest are dropped and counted; the connection keeps
@@ -364,7 +346,7 @@ func TestEventFloodNeverRead(t *testing.T) {
 	})
 	c := dialFake(t, s, WithKeepalive(0, 0))
 	ctx := testCtx(t)
-	before := rss(t)
+	before, _ := measure.Memory(t)
 	var m0 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	sub, err := c.SubscribeLifecycle(ctx, nil)
@@ -375,7 +357,8 @@ func TestEventFloodNeverRead(t *testing.T) {
 	if _, err := c.ConnectGetType(ctx); err != nil { // every event has been read
 		t.Fatal(err)
 	}
-	grown := rss(t) - before
+	rss1, _ := measure.Memory(t)
+	grown := rss1 - before
 	var m1 runtime.MemStats
 	runtime.ReadMemStats(&m1)
 	t.Logf("figure: test 39 client: %d events never read: %d queued, %d dropped, RSS %+d KiB, heap in use %+d KiB",
@@ -388,7 +371,7 @@ func TestEventFloodNeverRead(t *testing.T) {
 	if heap := int64(m1.HeapInuse+m1.StackInuse) - int64(m0.HeapInuse+m0.StackInuse); heap > 8<<20 {
 		t.Errorf("heap and stacks grew by %d KiB; want ≤ 8 MiB", heap>>10)
 	}
-	if !raceEnabled && grown > 8<<20 {
+	if !measure.Race && grown > 8<<20 {
 		t.Errorf("RSS grew by %d KiB; want ≤ 8 MiB", grown>>10)
 	}
 	if err := sub.Close(ctx); err != nil {

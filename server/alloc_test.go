@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/protocol"
 )
 
@@ -35,7 +36,7 @@ func TestRPCErrorFrame(t *testing.T) {
 // cost at most 4 × their bytes + 64 KiB in total. (Skipped under -race,
 // where sync.Pool drops buffers on purpose.)
 func TestAllocationPerStream(t *testing.T) {
-	if raceEnabled {
+	if measure.Race {
 		t.Skip("allocation figures are not meaningful under -race")
 	}
 	ts := startServer(t, "unix", Options{}, func(s *Server) {

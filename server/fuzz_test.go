@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire/internal/captures"
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/protocol"
 )
 
@@ -124,24 +125,7 @@ var _ = binary.BigEndian
 // workers, keepalive). Its buffer is allocated once, outside the measured
 // region.
 func connGoroutines() int {
-	stackMu.Lock()
-	defer stackMu.Unlock()
-	b := stackBuf[:runtime.Stack(stackBuf, true)]
-	n := 0
-	for len(b) > 0 {
-		end := bytes.Index(b, []byte("\n\n"))
-		if end < 0 {
-			end = len(b)
-		}
-		if bytes.Contains(b[:end], []byte("virtwire/server.(*Conn)")) {
-			n++
-		}
-		b = b[min(end+2, len(b)):]
-	}
-	return n
+	return connStacks.Count(func(g []byte) bool { return bytes.Contains(g, []byte("virtwire/server.(*Conn)")) })
 }
 
-var (
-	stackMu  sync.Mutex
-	stackBuf = make([]byte, 1<<20)
-)
+var connStacks = measure.NewStacks(1 << 20)

@@ -7,36 +7,16 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"runtime"
-	"runtime/debug"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/protocol"
 )
-
-// processRSS returns the process's resident set size in bytes after a GC
-// that hands freed memory back to the OS, and the Go heap and stacks in
-// use.
-func processRSS(t testing.TB) (rss, heap int64) {
-	t.Helper()
-	runtime.GC()
-	debug.FreeOSMemory()
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		t.Skipf("cannot read RSS: %v", err)
-	}
-	pages, _ := strconv.ParseInt(strings.Fields(string(b))[1], 10, 64)
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return pages * int64(os.Getpagesize()), int64(m.HeapInuse + m.StackInuse)
-}
 
 // TestRandomGarbage10k is RELIABILITY test 7 at full scale: 10^4
 // connections each send 4-68 random bytes (a quarter of them behind a
@@ -53,7 +33,7 @@ func TestRandomGarbage10k(t *testing.T) {
 	ts := startServer(t, "unix", Options{FrameTimeout: 200 * time.Millisecond, MaxAnonymousClients: -1}, echoSetup)
 	ts.dial(t).roundTrip(0)
 	g0 := runtime.NumGoroutine()
-	rss0, heap0 := processRSS(t)
+	rss0, heap0 := measure.Memory(t)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range 8 {
@@ -95,9 +75,9 @@ func TestRandomGarbage10k(t *testing.T) {
 			conns = -1 // some are still in the listen backlog
 		}
 		g = runtime.NumGoroutine()
-		rss, heap = processRSS(t)
+		rss, heap = measure.Memory(t)
 		memOK := heap-heap0 <= 8<<20
-		if !raceEnabled {
+		if !measure.Race {
 			memOK = memOK && rss-rss0 <= 8<<20
 		}
 		if conns == 1 && g <= g0+2 && memOK { // the good client's connection stays
@@ -285,7 +265,7 @@ func TestSlowloris1000(t *testing.T) {
 		n = 100
 	}
 	ts := startServer(t, "unix", Options{FrameTimeout: time.Second, MaxAnonymousClients: 2 * n}, echoSetup)
-	rss0, heap0 := processRSS(t)
+	rss0, heap0 := measure.Memory(t)
 	full := frame(callHeader(echoProc, 7), make([]byte, 64))
 	var wg sync.WaitGroup
 	var peak atomic.Int64
@@ -312,9 +292,9 @@ func TestSlowloris1000(t *testing.T) {
 		}()
 	}
 	waitFor(t, "every slowloris connection to be accepted", func() bool { return ts.Stats().Accepted >= uint64(n) })
-	rss1, heap1 := processRSS(t)
+	rss1, heap1 := measure.Memory(t)
 	grown := heap1 - heap0
-	if !raceEnabled {
+	if !measure.Race {
 		grown = max(grown, rss1-rss0)
 	}
 	peak.Store(grown)
@@ -325,7 +305,7 @@ func TestSlowloris1000(t *testing.T) {
 	wg.Wait()
 	waitFor(t, "the frame deadlines", func() bool { return ts.Stats().FrameTimeouts >= uint64(n) })
 	t.Logf("figure: test 38: %d slowloris connections: all closed by the frame deadline; memory %+d KiB while they trickled (%s); a new client served in %v",
-		n, peak.Load()>>10, map[bool]string{true: "Go heap, -race", false: "max of RSS and heap"}[raceEnabled], served)
+		n, peak.Load()>>10, map[bool]string{true: "Go heap, -race", false: "max of RSS and heap"}[measure.Race], served)
 	if peak.Load() > 64<<20 {
 		t.Errorf("memory grew by %d KiB; want ≤ 64 MiB", peak.Load()>>10)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire/client"
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/protocol"
 )
 
@@ -43,7 +44,7 @@ func TestChurn10k(t *testing.T) {
 	waitUntil(t, "the warm-up connection to end", func() bool { return srv.RPC.Stats().Connections == 0 })
 	waitUntil(t, "the fake's four listeners to serve", func() bool { return serverGoroutines() >= 4 })
 	fd0, g0 := openFDs(t), serverGoroutines()
-	rss0, heap0 := processMem(t)
+	rss0, heap0 := measure.Memory(t)
 	start := time.Now()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -91,7 +92,7 @@ func TestChurn10k(t *testing.T) {
 	var drift int64
 	for {
 		fd, g = openFDs(t), serverGoroutines()
-		rss, heap := processMem(t)
+		rss, heap := measure.Memory(t)
 		drift = memGrowth(rss0, heap0, rss, heap)
 		if srv.RPC.Stats().Connections == 0 && fd <= fd0+2 && g <= g0+2 && drift <= 8<<20 {
 			break
@@ -104,5 +105,5 @@ func TestChurn10k(t *testing.T) {
 	}
 	t.Logf("figure: test 44: %d dial-list-close cycles + %d abrupt closes in %v; back after %v: fds %d → %d, server goroutines %d → %d, memory drift %+d KiB (%s)",
 		cycles, abrupt, took.Round(time.Millisecond), time.Since(end).Round(time.Millisecond), fd0, fd, g0, g, drift>>10,
-		map[bool]string{true: "Go heap, -race", false: "RSS"}[raceEnabled])
+		map[bool]string{true: "Go heap, -race", false: "RSS"}[measure.Race])
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/virtwire/virtwire/client"
 	"github.com/virtwire/virtwire/internal/faultconn"
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/protocol"
 	"github.com/virtwire/virtwire/server"
 	"github.com/virtwire/virtwire/server/libvirtdtest"
@@ -248,7 +249,7 @@ func TestFakeEventQueueBounded(t *testing.T) {
 	}
 	defer good.Close()
 	host := srv.Driver.Host("test:///default")
-	rss0, heap0 := processMem(t)
+	rss0, heap0 := measure.Memory(t)
 	for i := range changes {
 		state := protocol.DomainPaused
 		if i%2 == 1 {
@@ -258,7 +259,7 @@ func TestFakeEventQueueBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	rss1, heap1 := processMem(t)
+	rss1, heap1 := measure.Memory(t)
 	dropped := srv.Driver.EventsDropped()
 	t.Logf("figure: test 39 fake: %d events to a client that never reads: %d dropped, %d queued or in the socket; RSS %+d KiB, heap %+d KiB",
 		changes, dropped, changes-int(dropped), (rss1-rss0)>>10, (heap1-heap0)>>10)

@@ -2,11 +2,7 @@ package reliability
 
 import (
 	"bytes"
-	"os"
-	"runtime"
-	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +10,7 @@ import (
 
 	"github.com/virtwire/virtwire/client"
 	"github.com/virtwire/virtwire/fixtures"
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/protocol"
 	"github.com/virtwire/virtwire/server"
 	"github.com/virtwire/virtwire/server/libvirtdtest"
@@ -69,26 +66,10 @@ func transportURIs(srv *libvirtdtest.Server) map[string]string {
 	return map[string]string{"unix": srv.URI, "tcp": srv.TCPURI(), "tls": srv.TLSURI()}
 }
 
-// processMem returns the process's RSS and the Go heap plus stacks in use,
-// after a GC that returns freed memory to the OS.
-func processMem(t testing.TB) (rss, heap int64) {
-	t.Helper()
-	runtime.GC()
-	debug.FreeOSMemory()
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		t.Skipf("cannot read RSS: %v", err)
-	}
-	pages, _ := strconv.ParseInt(strings.Fields(string(b))[1], 10, 64)
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return pages * int64(os.Getpagesize()), int64(m.HeapInuse + m.StackInuse)
-}
-
 // memGrowth is the growth RELIABILITY bounds: RSS, or under -race (whose
 // shadow memory is not ours) the Go heap and stacks.
 func memGrowth(rss0, heap0, rss1, heap1 int64) int64 {
-	if raceEnabled {
+	if measure.Race {
 		return heap1 - heap0
 	}
 	return rss1 - rss0
@@ -97,30 +78,13 @@ func memGrowth(rss0, heap0, rss1, heap1 int64) int64 {
 // serverGoroutines counts goroutines running the server's or the fake
 // driver's code (and not the client's).
 func serverGoroutines() int {
-	stackMu.Lock()
-	defer stackMu.Unlock()
-	b := stackBuf[:runtime.Stack(stackBuf, true)]
-	n := 0
-	for len(b) > 0 {
-		end := bytes.Index(b, []byte("\n\n"))
-		if end < 0 {
-			end = len(b)
-		}
-		g := b[:end]
-		if bytes.Contains(g, []byte("virtwire/server.")) || bytes.Contains(g, []byte("virtwire/server/testdriver.")) {
-			if !bytes.Contains(g, []byte("virtwire/client.")) {
-				n++
-			}
-		}
-		b = b[min(end+2, len(b)):]
-	}
-	return n
+	return stacks.Count(func(g []byte) bool {
+		return (bytes.Contains(g, []byte("virtwire/server.")) || bytes.Contains(g, []byte("virtwire/server/testdriver."))) &&
+			!bytes.Contains(g, []byte("virtwire/client."))
+	})
 }
 
-var (
-	stackMu  sync.Mutex
-	stackBuf = make([]byte, 16<<20)
-)
+var stacks = measure.NewStacks(16 << 20)
 
 // percentile returns the p-th percentile (0-100) of sorted durations.
 func percentile(sorted []time.Duration, p int) time.Duration {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire/client"
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/protocol"
 	"github.com/virtwire/virtwire/server"
 	"github.com/virtwire/virtwire/server/libvirtdtest"
@@ -218,7 +219,7 @@ func TestLoadUnderAttack(t *testing.T) {
 		t.Run(tr, func(t *testing.T) {
 			conns := dialAll(t, transportURIs(srv)[tr], *loadClients, client.WithKeepalive(0, 0))
 			base := runGood(t.Context(), conns, *loadCalls, want)
-			rss0, heap0 := processMem(t)
+			rss0, heap0 := measure.Memory(t)
 			stop := make(chan struct{})
 			wait := attack(srv, hostile, stop)
 			var peakG atomic.Int64
@@ -228,7 +229,7 @@ func TestLoadUnderAttack(t *testing.T) {
 				defer close(sampled)
 				for !sleep(stop, 250*time.Millisecond) {
 					peakG.Store(max(peakG.Load(), int64(serverGoroutines())))
-					rss, heap := processMem(t)
+					rss, heap := measure.Memory(t)
 					peakMem.Store(max(peakMem.Load(), memGrowth(rss0, heap0, rss, heap)))
 				}
 			}()
@@ -243,7 +244,7 @@ func TestLoadUnderAttack(t *testing.T) {
 			t.Logf("figure: test 43 %s: under attack (%d hostile connections made) %v", tr, made, under)
 			t.Logf("figure: test 43 %s: p99 ratio %.2f, p50 ratio %.2f; peak server goroutines %d for %d connections (bound %d); peak memory growth %d KiB (%s); server stats %+v",
 				tr, ratio, float64(percentile(under.latencies, 50))/float64(max(percentile(base.latencies, 50), 1)),
-				peakG.Load(), conn, 3*conn+50, peakMem.Load()>>10, map[bool]string{true: "Go heap, -race", false: "RSS"}[raceEnabled], srv.RPC.Stats())
+				peakG.Load(), conn, 3*conn+50, peakMem.Load()>>10, map[bool]string{true: "Go heap, -race", false: "RSS"}[measure.Race], srv.RPC.Stats())
 			if under.errs != 0 || under.wrong != 0 || base.errs != 0 || base.wrong != 0 {
 				t.Errorf("good clients: %d/%d errors and %d/%d wrong results (baseline/attack)", base.errs, under.errs, base.wrong, under.wrong)
 			}

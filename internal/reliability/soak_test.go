@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire/client"
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/server"
 	"github.com/virtwire/virtwire/server/libvirtdtest"
 )
@@ -73,9 +74,9 @@ func TestSoak(t *testing.T) {
 			t.Fatalf("round %d: %d errors, %d wrong results", rounds, r.errs, r.wrong)
 		}
 		if now := time.Now(); !now.Before(next) {
-			rss, heap := processMem(t)
+			rss, heap := measure.Memory(t)
 			v := rss
-			if raceEnabled {
+			if measure.Race {
 				v = heap
 			}
 			at, mem = append(at, now.Sub(start)), append(mem, float64(v)/(1<<20))
