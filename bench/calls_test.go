@@ -2,13 +2,10 @@ package bench
 
 import (
 	"fmt"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/virtwire/virtwire/internal/libvirtd"
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/server/libvirtdtest"
 )
 
@@ -93,44 +90,8 @@ func BenchmarkServerCalls(b *testing.B) {
 // the p50 and p99 latency of single calls and the process's CPU time per
 // call (with that of the processes pids, if any).
 func benchWorkers(b *testing.B, workers int, call func(worker int) error, pids ...int) {
-	lat := make([][]time.Duration, workers)
-	for i := range lat {
-		lat[i] = make([]time.Duration, 0, b.N/workers+1)
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	cpu := startCPU(pids...)
-	b.ResetTimer()
-	start := time.Now()
-	for i := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(b.N) {
-				t0 := time.Now()
-				if err := call(i); err != nil {
-					b.Error(err)
-					return
-				}
-				lat[i] = append(lat[i], time.Since(t0))
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
+	elapsed, lat := measure.Workers(b, workers, call)
 	cpu.report(b)
-	reportLatency(b, elapsed, slices.Concat(lat...))
-}
-
-// reportLatency reports calls/s over elapsed and the p50 and p99 of lat.
-func reportLatency(b *testing.B, elapsed time.Duration, lat []time.Duration) {
-	if len(lat) == 0 {
-		return
-	}
-	slices.Sort(lat)
-	pct := func(p int) float64 { return float64(lat[min(len(lat)-1, len(lat)*p/100)].Nanoseconds()) / 1e3 }
-	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "calls/s")
-	b.ReportMetric(pct(50), "p50-µs")
-	b.ReportMetric(pct(99), "p99-µs")
+	measure.ReportLatency(b, elapsed, lat)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/protocol"
 )
 
@@ -162,9 +163,6 @@ func benchClients(b *testing.B, network, addr string, n int) {
 	if len(all) == 0 {
 		return
 	}
-	slices.Sort(all)
-	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "calls/s")
-	b.ReportMetric(float64(all[len(all)/2].Nanoseconds())/1e3, "p50-µs")
-	b.ReportMetric(float64(all[len(all)*99/100].Nanoseconds())/1e3, "p99-µs")
+	measure.ReportLatency(b, elapsed, all)
 	b.ReportMetric(0, "ns/op")
 }

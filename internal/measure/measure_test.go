@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestMemory checks that both figures are plausible for a running Go
@@ -48,4 +50,41 @@ func TestStacksCount(t *testing.T) {
 	}
 	close(release)
 	wg.Wait()
+}
+
+// TestWorkers checks that Workers makes exactly b.N calls over its
+// workers, and that ReportLatency reports the rate and percentiles.
+func TestWorkers(t *testing.T) {
+	var calls [4]atomic.Int64
+	var n int
+	res := testing.Benchmark(func(b *testing.B) {
+		n = b.N
+		for i := range calls {
+			calls[i].Store(0)
+		}
+		elapsed, lat := Workers(b, len(calls), func(i int) error {
+			calls[i].Add(1)
+			time.Sleep(time.Microsecond)
+			return nil
+		})
+		if len(lat) != b.N || elapsed <= 0 {
+			b.Errorf("Workers = %v, %d latencies; want > 0 and %d", elapsed, len(lat), b.N)
+		}
+		ReportLatency(b, elapsed, lat)
+	})
+	var total int64
+	for i := range calls {
+		total += calls[i].Load()
+	}
+	if total != int64(n) {
+		t.Errorf("%d calls made; want b.N = %d", total, n)
+	}
+	for _, m := range []string{"calls/s", "p50-µs", "p99-µs"} {
+		if res.Extra[m] <= 0 {
+			t.Errorf("metric %s = %v; want > 0 (all: %v)", m, res.Extra[m], res.Extra)
+		}
+	}
+	if res.Extra["p99-µs"] < res.Extra["p50-µs"] {
+		t.Errorf("p99 %v µs < p50 %v µs", res.Extra["p99-µs"], res.Extra["p50-µs"])
+	}
 }

@@ -3,14 +3,11 @@ package libvirtdtest_test
 import (
 	"context"
 	"fmt"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/virtwire/virtwire/client"
 	"github.com/virtwire/virtwire/internal/libvirtd"
+	"github.com/virtwire/virtwire/internal/measure"
 	"github.com/virtwire/virtwire/protocol"
 	"github.com/virtwire/virtwire/server/libvirtdtest"
 )
@@ -50,36 +47,10 @@ func benchList(b *testing.B, uri string, clients int) {
 	if doms, err := conns[0].ListAllDomains(ctx, 0); err != nil || len(doms) != 8 {
 		b.Fatalf("ListAllDomains: %d domains, %v", len(doms), err)
 	}
-	var next atomic.Int64
-	lat := make([][]time.Duration, clients)
-	var wg sync.WaitGroup
 	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for i, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(b.N) {
-				t0 := time.Now()
-				if _, err := c.ListAllDomains(ctx, protocol.ListDomainsFlags(0)); err != nil {
-					b.Error(err)
-					return
-				}
-				lat[i] = append(lat[i], time.Since(t0))
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	if len(all) == 0 {
-		return
-	}
-	pct := func(p float64) float64 { return float64(all[min(len(all)-1, int(p*float64(len(all))))].Microseconds()) }
-	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "calls/s")
-	b.ReportMetric(pct(0.50), "p50-µs")
-	b.ReportMetric(pct(0.99), "p99-µs")
+	elapsed, lat := measure.Workers(b, clients, func(i int) error {
+		_, err := conns[i].ListAllDomains(ctx, protocol.ListDomainsFlags(0))
+		return err
+	})
+	measure.ReportLatency(b, elapsed, lat)
 }
