@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,18 +33,10 @@ func virtwire(t *testing.T, args ...string) (stdout, stderr string, code int) {
 // identically to virsh (FACTS §12; issue #7): every base, every filter and
 // every output mode, plus read-only and quiet runs.
 func listArgSets() [][]string {
-	filters := [][]string{{}, {"--state-running"}, {"--state-paused"}, {"--state-shutoff"}, {"--state-other"},
-		{"--persistent"}, {"--transient"}, {"--with-managed-save"}, {"--without-managed-save"}, {"--autostart"},
-		{"--no-autostart"}, {"--with-snapshot"}, {"--without-snapshot"}, {"--with-checkpoint"}, {"--without-checkpoint"},
-		{"--persistent", "--with-snapshot"}, {"--state-running", "--state-paused"}, {"--transient", "--state-shutoff"},
-		{"--with-managed-save", "--without-managed-save"}}
-	bases := [][]string{{}, {"--inactive"}, {"--all"}}
-	modes := [][]string{{}, {"--name"}, {"--uuid"}, {"--id"}, {"--title"}, {"--table"}, {"--managed-save"},
-		{"--uuid", "--id", "--name"}, {"--id", "--name"}, {"--title", "--managed-save"}}
 	var out [][]string
-	for _, b := range bases {
-		for _, f := range filters {
-			for _, m := range modes {
+	for _, b := range libvirtd.VirshListBases() {
+		for _, f := range libvirtd.VirshListFilters() {
+			for _, m := range libvirtd.VirshListModes() {
 				out = append(out, append(append(append([]string{}, b...), f...), m...))
 			}
 		}
@@ -69,11 +60,6 @@ func virshArgs(args []string) []string {
 	return append(append(global, "list"), rest...)
 }
 
-type result struct {
-	stdout, stderr string
-	exit           int
-}
-
 // compareWithVirsh runs every option set through virsh and through
 // virtwire list against uri and reports the sets whose stdout or exit
 // status differ. virsh writes errors as "error: …" lines too, but its
@@ -81,33 +67,19 @@ type result struct {
 // status are compared, and stderr only for being empty or not.
 func compareWithVirsh(t *testing.T, name, uri string, argsets [][]string) {
 	t.Helper()
-	want := make([]result, len(argsets))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
+	vargs := make([][]string, len(argsets))
 	for i, args := range argsets {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			stdout, stderr, exit, err := libvirtd.Virsh(ctx, uri, virshArgs(args)...)
-			if err != nil {
-				t.Errorf("virsh %v: %v", args, err)
-			}
-			want[i] = result{stdout, stderr, exit}
-		}()
+		vargs[i] = virshArgs(args)
 	}
-	wg.Wait()
+	want := libvirtd.VirshAll(t, uri, time.Minute, vargs)
 	bad := 0
 	for i, args := range argsets {
 		stdout, stderr, code := virtwire(t, append([]string{"list", "-c", uri}, args...)...)
 		w := want[i]
-		if stdout != w.stdout || (code == 0) != (w.exit == 0) || (stderr == "") != (w.stderr == "") {
+		if stdout != w.Stdout || (code == 0) != (w.Exit == 0) || (stderr == "") != (w.Stderr == "") {
 			if bad++; bad <= 5 {
 				t.Errorf("%s: list %s:\nvirtwire (exit %d):\n%q\n%q\nvirsh (exit %d):\n%q\n%q", name, strings.Join(args, " "),
-					code, stdout, stderr, w.exit, w.stdout, w.stderr)
+					code, stdout, stderr, w.Exit, w.Stdout, w.Stderr)
 			}
 		}
 	}

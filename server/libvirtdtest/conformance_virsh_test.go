@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/virtwire/virtwire/internal/libvirtd"
@@ -16,14 +15,9 @@ import (
 // filter of FACTS §12 and protocol-ref §6 on its own and in pairs, under
 // each base (default, --inactive, --all) and each output mode.
 func virshListArgs() [][]string {
-	filters := [][]string{{}, {"--state-running"}, {"--state-paused"}, {"--state-shutoff"}, {"--state-other"},
-		{"--persistent"}, {"--transient"}, {"--with-managed-save"}, {"--without-managed-save"}, {"--autostart"},
-		{"--no-autostart"}, {"--with-snapshot"}, {"--without-snapshot"}, {"--with-checkpoint"}, {"--without-checkpoint"},
-		{"--persistent", "--with-snapshot"}, {"--state-running", "--state-paused"}, {"--transient", "--state-shutoff"},
-		{"--with-managed-save", "--without-managed-save"}, {"--no-autostart", "--without-checkpoint", "--persistent"}}
-	bases := [][]string{{}, {"--inactive"}, {"--all"}}
-	modes := [][]string{{}, {"--name"}, {"--uuid"}, {"--id"}, {"--title"}, {"--table"}, {"--managed-save"},
-		{"--uuid", "--id", "--name"}, {"--id", "--name"}, {"--title", "--managed-save"}, {"--name", "--title"}}
+	filters := append(libvirtd.VirshListFilters(), []string{"--no-autostart", "--without-checkpoint", "--persistent"})
+	bases := libvirtd.VirshListBases()
+	modes := append(libvirtd.VirshListModes(), []string{"--name", "--title"})
 	// Filters decide which domains are listed and modes how they are
 	// printed, so each filter is tried with two modes and each mode
 	// with two filters, under every base, rather than the whole product.
@@ -53,33 +47,6 @@ func virshListArgs() [][]string {
 	return out
 }
 
-type virshResult struct {
-	stdout, stderr string
-	exit           int
-}
-
-func virshAll(t *testing.T, uri string, argsets [][]string) []virshResult {
-	t.Helper()
-	res := make([]virshResult, len(argsets))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for i, args := range argsets {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			out, errOut, exit, err := libvirtd.Virsh(context.Background(), uri, args...)
-			if err != nil {
-				t.Errorf("virsh %v: %v", args, err)
-			}
-			res[i] = virshResult{out, errOut, exit}
-		}()
-	}
-	wg.Wait()
-	return res
-}
-
 // TestConformanceVirshList runs `virsh list` with every option set against
 // libvirtd 9.0 and against the fake on the same node files and requires
 // byte-identical output, error output and exit status.
@@ -89,11 +56,11 @@ func TestConformanceVirshList(t *testing.T) {
 	for _, node := range []string{"testdata/node.xml", "testdata/node-virsh.xml", "testdata/node-empty.xml"} {
 		t.Run(baseName(node), func(t *testing.T) {
 			p := startPair(t, node)
-			real := virshAll(t, p.real.URI(p.node), argsets)
-			fake := virshAll(t, p.fake.URI, argsets)
+			real := libvirtd.VirshAll(t, p.real.URI(p.node), 0, argsets)
+			fake := libvirtd.VirshAll(t, p.fake.URI, 0, argsets)
 			ro := []string{"-r", "list", "--all", "--title"}
-			realRO := virshAll(t, p.real.ROURI(p.node), [][]string{ro})
-			fakeRO := virshAll(t, p.fake.ROURI(), [][]string{ro})
+			realRO := libvirtd.VirshAll(t, p.real.ROURI(p.node), 0, [][]string{ro})
+			fakeRO := libvirtd.VirshAll(t, p.fake.ROURI(), 0, [][]string{ro})
 			real, fake = append(real, realRO...), append(fake, fakeRO...)
 			argsets := append(argsets, ro)
 			bad := 0
@@ -102,15 +69,15 @@ func TestConformanceVirshList(t *testing.T) {
 					bad++
 					if bad <= 5 {
 						t.Errorf("virsh %s:\nreal (exit %d):\n%s%s\nfake (exit %d):\n%s%s", strings.Join(args, " "),
-							real[i].exit, real[i].stdout, real[i].stderr, fake[i].exit, fake[i].stdout, fake[i].stderr)
+							real[i].Exit, real[i].Stdout, real[i].Stderr, fake[i].Exit, fake[i].Stdout, fake[i].Stderr)
 					}
 				}
 			}
 			if bad > 0 {
 				t.Errorf("%d of %d option sets differ", bad, len(argsets))
 			}
-			if real[0].exit != 0 || !strings.Contains(real[0].stdout, "Id") {
-				t.Errorf("virsh list against libvirtd: exit %d, %q %q", real[0].exit, real[0].stdout, real[0].stderr)
+			if real[0].Exit != 0 || !strings.Contains(real[0].Stdout, "Id") {
+				t.Errorf("virsh list against libvirtd: exit %d, %q %q", real[0].Exit, real[0].Stdout, real[0].Stderr)
 			}
 		})
 	}
@@ -130,15 +97,15 @@ func TestVirshListFallback(t *testing.T) {
 			argsets = append(argsets, args)
 		}
 	}
-	real := virshAll(t, p.real.URI(p.node), argsets)
+	real := libvirtd.VirshAll(t, p.real.URI(p.node), 0, argsets)
 	check := func(name string) {
-		fake := virshAll(t, p.fake.URI, argsets)
+		fake := libvirtd.VirshAll(t, p.fake.URI, 0, argsets)
 		bad := 0
 		for i, args := range argsets {
 			if real[i] != fake[i] {
 				if bad++; bad <= 3 {
 					t.Errorf("%s: virsh %s:\nreal (exit %d):\n%s%s\nfake (exit %d):\n%s%s", name, strings.Join(args, " "),
-						real[i].exit, real[i].stdout, real[i].stderr, fake[i].exit, fake[i].stdout, fake[i].stderr)
+						real[i].Exit, real[i].Stdout, real[i].Stderr, fake[i].Exit, fake[i].Stdout, fake[i].Stderr)
 				}
 			}
 		}
