@@ -544,19 +544,10 @@ func TestKeepaliveAnsweredStaysOpen(t *testing.T) {
 				if _, err := p.handshake(handshakeOpts{keepalive: supported}); err != nil {
 					return
 				}
-				for {
-					f, err := p.read()
-					if err != nil {
-						return
-					}
-					switch {
-					case f.h.Program == protocol.ProgramKeepalive && f.h.Procedure == protocol.KeepaliveProcPing:
-						pings <- struct{}{}
-						p.write(protocol.Header{Program: protocol.ProgramKeepalive, Version: 1, Procedure: protocol.KeepaliveProcPong, Type: protocol.TypeMessage}, nil)
-					case f.h.Type == protocol.TypeCall:
-						p.reply(f, &protocol.StringRet{Value: "TEST"})
-					}
-				}
+				p.answerCalls(protocol.KeepaliveProcPing, func() {
+					pings <- struct{}{}
+					p.write(protocol.Header{Program: protocol.ProgramKeepalive, Version: 1, Procedure: protocol.KeepaliveProcPong, Type: protocol.TypeMessage}, nil)
+				})
 			})
 			const interval = 20 * time.Millisecond
 			c := dialFake(t, s, WithKeepalive(interval, 1))

@@ -165,6 +165,40 @@ func (p *peer) readCall() (frame, error) {
 	}
 }
 
+// readCalls reads n frames that are not keepalive messages and returns the
+// first.
+func (p *peer) readCalls(n int) (frame, error) {
+	var first frame
+	for i := range n {
+		f, err := p.readCall()
+		if err != nil {
+			return first, err
+		}
+		if i == 0 {
+			first = f
+		}
+	}
+	return first, nil
+}
+
+// answerCalls reads every frame until the client goes away: a call is
+// answered with the string "TEST", and a keepalive message whose
+// procedure is keepaliveProc is passed to onKeepalive.
+func (p *peer) answerCalls(keepaliveProc protocol.Procedure, onKeepalive func()) {
+	for {
+		f, err := p.read()
+		if err != nil {
+			return
+		}
+		switch {
+		case f.h.Program == protocol.ProgramKeepalive && f.h.Procedure == keepaliveProc:
+			onKeepalive()
+		case f.h.Type == protocol.TypeCall:
+			p.reply(f, &protocol.StringRet{Value: "TEST"})
+		}
+	}
+}
+
 // write sends one frame; errors are ignored (the client may be gone).
 func (p *peer) write(h protocol.Header, body encoding.BinaryAppender) {
 	p.wm.Lock()

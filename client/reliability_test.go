@@ -65,15 +65,9 @@ func TestPeerClosesMidFrameFailsPendingCalls(t *testing.T) {
 					if _, err := p.handshake(handshakeOpts{}); err != nil {
 						return
 					}
-					var first frame
-					for i := range 3 {
-						f, err := p.readCall()
-						if err != nil {
-							return
-						}
-						if i == 0 {
-							first = f
-						}
+					first, err := p.readCalls(3)
+					if err != nil {
+						return
 					}
 					p.writeRaw(reply(first.h)[:cut])
 					time.Sleep(5 * time.Millisecond) // the bytes reach the client first
@@ -406,18 +400,7 @@ func TestPongLatencyUnderLoad(t *testing.T) {
 				}
 			}
 		}()
-		for {
-			f, err := p.read()
-			if err != nil {
-				return
-			}
-			switch {
-			case f.h.Program == protocol.ProgramKeepalive && f.h.Procedure == protocol.KeepaliveProcPong:
-				pong <- struct{}{}
-			case f.h.Type == protocol.TypeCall:
-				p.reply(f, &protocol.StringRet{Value: "TEST"})
-			}
-		}
+		p.answerCalls(protocol.KeepaliveProcPong, func() { pong <- struct{}{} })
 	})
 	c := dialFake(t, s, WithKeepalive(0, 0))
 	stop := make(chan struct{})
@@ -477,15 +460,9 @@ func TestViolationFailsPendingCallsFast(t *testing.T) {
 				if _, err := p.handshake(handshakeOpts{}); err != nil {
 					return
 				}
-				var first frame
-				for i := range 3 {
-					f, err := p.readCall()
-					if err != nil {
-						return
-					}
-					if i == 0 {
-						first = f
-					}
+				first, err := p.readCalls(3)
+				if err != nil {
+					return
 				}
 				sentAt <- time.Now()
 				p.write(tc.bad(first.h), &protocol.StringRet{Value: "x"})
