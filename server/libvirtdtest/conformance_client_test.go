@@ -44,13 +44,26 @@ func clientListAll(t *testing.T, uri string, flags []uint32) []string {
 // unknown bits, from the fake as from libvirtd 9.0.
 func TestConformanceClient(t *testing.T) {
 	p := startPair(t, "testdata/node.xml")
-	flags := make([]uint32, 0, 1<<16+4)
+	flags := sweepFlags(1<<16, 1<<30, 1<<31, 0xffffffff)
+	real := clientListAll(t, p.real.URI(p.node), flags)
+	fake := clientListAll(t, p.fake.URI, flags)
+	compareSweep(t, flags, real, fake)
+}
+
+// sweepFlags returns every 16-bit ListAllDomains flag value, then extra
+// (values with unknown bits, FACTS S6).
+func sweepFlags(extra ...uint32) []uint32 {
+	flags := make([]uint32, 0, 1<<16+len(extra))
 	for f := range uint32(1 << 16) {
 		flags = append(flags, f)
 	}
-	flags = append(flags, 1<<16, 1<<30, 1<<31, 0xffffffff)
-	real := clientListAll(t, p.real.URI(p.node), flags)
-	fake := clientListAll(t, p.fake.URI, flags)
+	return append(flags, extra...)
+}
+
+// compareSweep reports the flag values whose results from libvirtd (real)
+// and the fake differ, the first five in full.
+func compareSweep(t *testing.T, flags []uint32, real, fake []string) {
+	t.Helper()
 	bad := 0
 	for i := range flags {
 		if real[i] != fake[i] {

@@ -13,11 +13,7 @@ import (
 // (FACTS S6), and returns the results with domains sorted by name.
 func pySweep(t *testing.T, uri string) []libvirtd.PyResult {
 	t.Helper()
-	flags := make([]uint32, 0, 1<<16+6)
-	for f := range uint32(1 << 16) {
-		flags = append(flags, f)
-	}
-	flags = append(flags, 1<<16, 1<<30, 1<<30|1, 1<<31, 0xffffffff, 0xffff0003)
+	flags := sweepFlags(1<<16, 1<<30, 1<<30|1, 1<<31, 0xffffffff, 0xffff0003)
 	res, err := libvirtd.PyListAllDomains(context.Background(), uri, false, flags)
 	if err != nil {
 		t.Fatalf("python listAllDomains on %s: %v", uri, err)
