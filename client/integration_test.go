@@ -432,6 +432,19 @@ func optAny(s protocol.OptionalString) any {
 	return s.Value
 }
 
+// dialRealNode starts libvirtd on testdata/node.xml, with daemonOpts, and
+// dials its node.xml with opts. The caller closes the Conn.
+func dialRealNode(t *testing.T, daemonOpts []libvirtd.Option, opts ...Option) (*libvirtd.Daemon, *Conn, context.Context) {
+	t.Helper()
+	d := libvirtd.Start(t, append([]libvirtd.Option{libvirtd.WithFile("testdata/node.xml")}, daemonOpts...)...)
+	ctx := testCtx(t)
+	c, err := Dial(ctx, d.URI("node.xml"), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, c, ctx
+}
+
 // TestReadOnlyRealDaemon opens read-only through the socket SocketPath
 // resolves (libvirt-sock-ro under the daemon's run directory), lists, and
 // is refused a write before sending it; the domain's state is unchanged.
@@ -504,12 +517,7 @@ func TestCloseRealDaemon(t *testing.T) {
 // resumes a domain, as captures/e does, then checks the channel closes
 // with the connection.
 func TestEventsRealDaemon(t *testing.T) {
-	d := libvirtd.Start(t, libvirtd.WithFile("testdata/node.xml"))
-	ctx := testCtx(t)
-	c, err := Dial(ctx, d.URI("node.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c, ctx := dialRealNode(t, nil)
 	sub, err := c.SubscribeLifecycle(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -543,12 +551,7 @@ func TestEventsRealDaemon(t *testing.T) {
 // TestConcurrentCallsRealDaemon runs 64 goroutines of mixed calls on one
 // connection (under -race in CI) and checks every result.
 func TestConcurrentCallsRealDaemon(t *testing.T) {
-	d := libvirtd.Start(t, libvirtd.WithFile("testdata/node.xml"))
-	ctx := testCtx(t)
-	c, err := Dial(ctx, d.URI("node.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c, ctx := dialRealNode(t, nil)
 	defer c.Close()
 	all, err := c.ListAllDomains(ctx, 0)
 	if err != nil || len(all) != 8 {
@@ -596,12 +599,7 @@ func TestConcurrentCallsRealDaemon(t *testing.T) {
 // a stopped daemon, killing it fails them all at once with ErrConnClosed,
 // Done fires, and Err tells why.
 func TestDaemonKilledMidCall(t *testing.T) {
-	d := libvirtd.Start(t, libvirtd.WithFile("testdata/node.xml"))
-	ctx := testCtx(t)
-	c, err := Dial(ctx, d.URI("node.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, c, ctx := dialRealNode(t, nil)
 	defer c.Close()
 	if err := syscall.Kill(d.PID(), syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
@@ -646,12 +644,7 @@ func TestDaemonKilledMidCall(t *testing.T) {
 // up after two seconds of silence, with client keepalive off, and checks
 // the connection outlives that: the automatic PONGs keep it alive.
 func TestServerKeepaliveRealDaemon(t *testing.T) {
-	d := libvirtd.Start(t, libvirtd.WithFile("testdata/node.xml"), libvirtd.Keepalive(1, 1))
-	ctx := testCtx(t)
-	c, err := Dial(ctx, d.URI("node.xml"), WithKeepalive(0, 0), WithKeepaliveNegotiation(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c, ctx := dialRealNode(t, []libvirtd.Option{libvirtd.Keepalive(1, 1)}, WithKeepalive(0, 0), WithKeepaliveNegotiation(true))
 	defer c.Close()
 	select {
 	case <-c.Done():
@@ -667,18 +660,13 @@ func TestServerKeepaliveRealDaemon(t *testing.T) {
 // at once, and once the daemon runs again its late replies are dropped and
 // the connection works.
 func TestCallCancelRealDaemon(t *testing.T) {
-	d := libvirtd.Start(t, libvirtd.WithFile("testdata/node.xml"))
-	ctx := testCtx(t)
-	c, err := Dial(ctx, d.URI("node.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, c, ctx := dialRealNode(t, nil)
 	defer c.Close()
 	if err := syscall.Kill(d.PID(), syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	_, err = c.ListAllDomains(cctx, 0)
+	_, err := c.ListAllDomains(cctx, 0)
 	cancel()
 	if err := syscall.Kill(d.PID(), syscall.SIGCONT); err != nil {
 		t.Fatal(err)
@@ -698,12 +686,7 @@ func TestCallCancelRealDaemon(t *testing.T) {
 // protocol-ref §2.1, §5) against the real daemon and node.xml, plus the
 // autostart setter the AUTOSTART filter needs.
 func TestVirshListProcedures(t *testing.T) {
-	d := libvirtd.Start(t, libvirtd.WithFile("testdata/node.xml"))
-	ctx := testCtx(t)
-	c, err := Dial(ctx, d.URI("node.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c, ctx := dialRealNode(t, nil)
 	defer c.Close()
 	if n, err := c.ConnectNumOfDomains(ctx); err != nil || n != 5 {
 		t.Errorf("ConnectNumOfDomains = %d, %v; want 5", n, err)
