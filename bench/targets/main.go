@@ -1,6 +1,7 @@
-// Command targets reads the output of bench/run.sh's go test run and prints,
-// as a Markdown table, each of issue #8's targets with the ratio measured
-// in that run (from the medians of the -count runs) and whether it is met.
+// Command targets reads the output of bench/run.sh's rounds and prints, as a
+// Markdown table, each of issue #8's targets with the ratio measured in that
+// run (the ratio of the two medians), how the ratio varied from round to
+// round, and whether it is met.
 //
 //	go run ./bench/targets results.txt
 //
@@ -66,6 +67,28 @@ func (s samples) median(name, unit string) (float64, error) {
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2, nil
 }
 
+// perRound pairs the i-th sample of num with the i-th of den (run.sh runs
+// every benchmark once per round, in order) and formats the minimum,
+// median and maximum of their ratios: how much the ratio moved from round
+// to round.
+func (s samples) perRound(num, den, unit string) string {
+	a, b := s[num][unit], s[den][unit]
+	n := min(len(a), len(b))
+	if n == 0 {
+		return ""
+	}
+	r := make([]float64, n)
+	for i := range n {
+		r[i] = a[i] / b[i]
+	}
+	slices.Sort(r)
+	med := r[n/2]
+	if n%2 == 0 {
+		med = (r[n/2-1] + r[n/2]) / 2
+	}
+	return fmt.Sprintf("%.2f / %.2f / %.2f", r[0], med, r[n-1])
+}
+
 type target struct {
 	what  string  // the target, as the issue states it
 	num   string  // benchmark whose median is the numerator
@@ -108,13 +131,13 @@ func main() {
 		os.Exit(1)
 	}
 	missing := false
-	fmt.Println("| target | measured | goal | met |")
-	fmt.Println("|---|---|---|---|")
+	fmt.Println("| target | measured | per round: min / median / max | goal | met |")
+	fmt.Println("|---|---|---|---|---|")
 	for _, t := range targets {
 		num, err1 := s.median(t.num, t.unit)
 		den, err2 := s.median(t.den, t.unit)
 		if err := cmpErr(err1, err2); err != nil || den == 0 {
-			fmt.Printf("| %s | missing (%v) | %s %g× | – |\n", t.what, err, t.op, t.limit)
+			fmt.Printf("| %s | missing (%v) | | %s %g× | – |\n", t.what, err, t.op, t.limit)
 			missing = true
 			continue
 		}
@@ -124,7 +147,7 @@ func main() {
 		if t.note != "" {
 			goal += " (" + t.note + ")"
 		}
-		fmt.Printf("| %s | %.3g× | %s | %s |\n", t.what, r, goal, yesNo(met))
+		fmt.Printf("| %s | %.3g× | %s | %s | %s |\n", t.what, r, s.perRound(t.num, t.den, t.unit), goal, yesNo(met))
 	}
 	// Allocations: constant for decode, zero for encode.
 	var decAllocs []string
@@ -143,7 +166,7 @@ func main() {
 		constant = constant && a == first
 		decAllocs = append(decAllocs, strconv.FormatFloat(a, 'f', -1, 64))
 	}
-	fmt.Printf("| decode allocations at 10 / 1,000 / 16,384 domains | %s | constant | %s |\n", strings.Join(decAllocs, " / "), metOrMissing(constant, decMissing))
+	fmt.Printf("| decode allocations at 10 / 1,000 / 16,384 domains | %s | | constant | %s |\n", strings.Join(decAllocs, " / "), metOrMissing(constant, decMissing))
 	var encAllocs []string
 	zero, encMissing := true, false
 	for _, n := range []string{"10", "1000", "16384"} {
@@ -156,11 +179,11 @@ func main() {
 		zero = zero && a == 0
 		encAllocs = append(encAllocs, strconv.FormatFloat(a, 'f', -1, 64))
 	}
-	fmt.Printf("| encode allocations into a reused buffer at 10 / 1,000 / 16,384 | %s | 0 | %s |\n", strings.Join(encAllocs, " / "), metOrMissing(zero, encMissing))
+	fmt.Printf("| encode allocations into a reused buffer at 10 / 1,000 / 16,384 | %s | | 0 | %s |\n", strings.Join(encAllocs, " / "), metOrMissing(zero, encMissing))
 	if m, err := s.median("IdleConnMemory/impl=fake", "B/conn"); err == nil {
-		fmt.Printf("| fake: memory per idle connection (heap + stacks) | %.1f KiB | < 64 KiB | %s |\n", m/1024, yesNo(m < 64<<10))
+		fmt.Printf("| fake: memory per idle connection (heap + stacks) | %.1f KiB | | < 64 KiB | %s |\n", m/1024, yesNo(m < 64<<10))
 	} else {
-		fmt.Printf("| fake: memory per idle connection | missing | < 64 KiB | – |\n")
+		fmt.Printf("| fake: memory per idle connection | missing | | < 64 KiB | – |\n")
 		missing = true
 	}
 	if missing {
