@@ -29,3 +29,24 @@ func BenchmarkReadFrame(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecodeListAllDomainsRet decodes a CONNECT_LIST_ALL_DOMAINS reply
+// payload into a new value each time, as a client does.
+func BenchmarkDecodeListAllDomainsRet(b *testing.B) {
+	for _, n := range benchSizes {
+		payload, err := (&ConnectListAllDomainsRet{Domains: makeDomains(n), Ret: uint32(n)}).AppendBinary(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("domains=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(payload)))
+			for b.Loop() {
+				var r ConnectListAllDomainsRet
+				if err := r.UnmarshalBinary(payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -93,17 +93,23 @@ func (r *ConnectListAllDomainsRet) DecodeXDR(d *xdr.Decoder) {
 	}
 }
 
-// decodeDomainsFast decodes len(doms) domains from d in three passes over
-// the bytes, each a tight loop: the first checks every name's length
-// against StringMax and the bytes left and adds up the names, the second
-// copies the names into one buffer of exactly that size, and the third fills
-// doms. It consumes the domains and reports true or, on input the first
-// pass refuses, consumes nothing and reports false. It is what keeps a
+// decodeDomainsFast decodes len(doms) domains from d in one pass over the
+// bytes. The names are copied into one buffer, sized up front to every byte
+// that is not a fixed field (the names, their padding and whatever follows),
+// so it never moves and each name is a substring of it. It consumes the
+// domains and reports true or, on input it refuses (a length over StringMax
+// or past the end), consumes nothing and reports false. It is what keeps a
 // 16,384-domain listing at a few hundred microseconds (docs/performance.md).
 func decodeDomainsFast(d *xdr.Decoder, doms []NonnullDomain) bool {
 	b := d.Rest()
-	off, names := 0, 0
-	for range doms {
+	bound := len(b) - len(doms)*minNonnullDomainSize
+	if bound < 0 {
+		return false
+	}
+	var arena strings.Builder
+	arena.Grow(bound)
+	off := 0
+	for i := range doms {
 		if len(b)-off < minNonnullDomainSize {
 			return false
 		}
@@ -111,35 +117,43 @@ func decodeDomainsFast(d *xdr.Decoder, doms []NonnullDomain) bool {
 		if l > StringMax {
 			return false
 		}
-		off += minNonnullDomainSize + xdr.PaddedLen(int(l))
-		if off > len(b) {
+		pl := xdr.PaddedLen(int(l))
+		next := off + minNonnullDomainSize + pl
+		if next > len(b) {
 			return false
 		}
-		names += int(l)
-	}
-	end := off
-	var arena strings.Builder
-	arena.Grow(names)
-	for off := 0; off < end; {
-		l := int(binary.BigEndian.Uint32(b[off:]))
-		arena.Write(b[off+4 : off+4+l])
-		off += minNonnullDomainSize + xdr.PaddedLen(l)
-	}
-	all := arena.String()
-	at, off := 0, 0
-	for i := range doms {
-		l := int(binary.BigEndian.Uint32(b[off:]))
-		pl := xdr.PaddedLen(l)
-		rec := b[off+4+pl : off+minNonnullDomainSize+pl] // UUID and ID
+		at := arena.Len()
+		arena.Write(b[off+4 : off+4+int(l)])
+		rec := b[off+4+pl : next] // UUID and ID
 		dom := &doms[i]
-		dom.Name = all[at : at+l]
+		dom.Name = arena.String()[at:]
 		dom.UUID = UUID(rec)
 		dom.ID = int32(binary.BigEndian.Uint32(rec[UUIDSize:]))
-		at += l
-		off += minNonnullDomainSize + pl
+		off = next
+	}
+	if slack := arena.Cap() - arena.Len(); slack > 4*len(doms)+64 {
+		// Far more bytes followed the domains than padding explains: keep
+		// only the names, not a buffer the size of the whole payload.
+		compactNames(doms, arena.Len())
 	}
 	d.Skip("domains", off)
 	return true
+}
+
+// compactNames copies the names of doms, size bytes in all, into one buffer
+// of exactly that size and points the names at it.
+func compactNames(doms []NonnullDomain, size int) {
+	var arena strings.Builder
+	arena.Grow(size)
+	for i := range doms {
+		arena.WriteString(doms[i].Name)
+	}
+	all, at := arena.String(), 0
+	for i := range doms {
+		l := len(doms[i].Name)
+		doms[i].Name = all[at : at+l]
+		at += l
+	}
 }
 
 // UnmarshalBinary decodes the reply from b, ignoring trailing bytes.

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -224,7 +226,7 @@ func checkListAgainstReference(t *testing.T, b []byte) {
 	}
 }
 
-// TestListAllDomainsRetFastPath checks DecodeXDR's three-pass decoder
+// TestListAllDomainsRetFastPath checks DecodeXDR's one-pass decoder
 // against the field-by-field reference: names of every length modulo 4
 // (padding), empty names, trailing bytes, and every truncation and
 // corruption of the length words.
@@ -250,4 +252,41 @@ func TestListAllDomainsRetFastPath(t *testing.T) {
 			checkListAgainstReference(t, b)
 		}
 	}
+}
+
+// TestListAllDomainsRetTrailingBytesNotRetained checks that a reply followed
+// by far more bytes than its names (which the decoder ignores) does not leave
+// the names in a buffer the size of the payload: what the decoded value keeps
+// alive is its names, not the input.
+func TestListAllDomainsRetTrailingBytesNotRetained(t *testing.T) {
+	doms := makeDomains(100)
+	full, err := (&ConnectListAllDomainsRet{Domains: doms, Ret: 100}).AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const trailing = 8 << 20
+	payload := append(full, make([]byte, trailing)...)
+	var r ConnectListAllDomainsRet
+	if err := r.UnmarshalBinary(payload); err != nil {
+		t.Fatal(err)
+	}
+	payload = nil
+	if !slices.Equal(r.Domains, doms) || r.Ret != 100 {
+		t.Fatalf("decoded %d domains, ret %d; want the 100 encoded", len(r.Domains), r.Ret)
+	}
+	held := liveHeap()
+	runtime.KeepAlive(payload)
+	r.Domains = nil
+	released := liveHeap()
+	if held-min(held, released) > 1<<20 {
+		t.Errorf("the decoded names kept %d bytes alive, want their own 1,100 bytes, not the %d trailing", held-released, trailing)
+	}
+}
+
+// liveHeap returns the bytes of live heap objects after a collection.
+func liveHeap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
 }
