@@ -492,8 +492,8 @@ func lengthErrorText(n uint32) string {
 	}
 }
 
-// handleFrame acts on one frame. It reports whether a worker took over the
-// frame's slot of c.sem.
+// handleFrame acts on one frame. It reports whether runCall took over the
+// frame's slot of c.sem (on a worker, or here for an inline call).
 func (c *Conn) handleFrame(f *protocol.Frame) bool {
 	s := c.srv
 	h := &f.Header
@@ -547,10 +547,16 @@ func (c *Conn) handleFrame(f *protocol.Frame) bool {
 			return false
 		}
 	}
+	inline := s.opts.Inline != nil && s.opts.Inline(h)
 	call := getCall()
 	call.Header, call.Conn = *h, c
 	var bp *[]byte
-	if len(f.Payload) > 0 {
+	switch {
+	case len(f.Payload) == 0:
+	case inline:
+		// The frame's buffer is not read into again before the call ends.
+		call.Payload = f.Payload
+	default:
 		bp = getPayload(len(f.Payload))
 		copy(*bp, f.Payload)
 		call.Payload = *bp
@@ -561,6 +567,11 @@ func (c *Conn) handleFrame(f *protocol.Frame) bool {
 	s.st.inFlight.Add(1)
 	s.st.calls.Add(1)
 	c.wg.Add(1)
+	if inline {
+		s.st.inlineCalls.Add(1)
+		c.runCall(call, handler, nil) // gives the slot back itself
+		return true
+	}
 	s.runTask(task{c: c, call: call, h: handler, bp: bp})
 	return true
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"testing"
@@ -134,6 +135,9 @@ func TestKeepaliveProtocol(t *testing.T) {
 	if h, p := c.read(2 * time.Second); h != slow.Reply(protocol.StatusOK) || len(p) != 0 {
 		t.Fatalf("slow call got %v %x", h, p)
 	}
+	// The counter moves after the PONG's write returns, which may be after
+	// the client has read it.
+	waitFor(t, "2 PONGs counted", func() bool { return ts.Stats().PongsSent == 2 })
 	if s := ts.Stats(); s.PongsSent != 2 || s.PingsSent != 0 {
 		t.Errorf("PongsSent %d PingsSent %d, want 2 and 0", s.PongsSent, s.PingsSent)
 	}
@@ -216,5 +220,51 @@ func TestHandleReplace(t *testing.T) {
 	c.send(protocol.Header{Program: protocol.ProgramLXC, Version: 1, Procedure: 1, Serial: 3}, nil)
 	if _, e := c.readError(); !sameError(e, rpcErr("unknown procedure: 1")) {
 		t.Errorf("LXC program: %#v", e)
+	}
+}
+
+// TestInlineCalls checks Options.Inline: calls it accepts run on the reader
+// goroutine, one after the other and answered in order, each with its own
+// payload although they share the frame buffer, while a call it refuses
+// runs on a worker and does not hold the connection up.
+func TestInlineCalls(t *testing.T) {
+	const blockProc = echoProc + 1
+	release := make(chan struct{})
+	ts := startServer(t, "unix", Options{Inline: func(h *protocol.Header) bool { return h.Procedure == echoProc }}, func(s *Server) {
+		echoSetup(s)
+		s.Handle(remote, v1, blockProc, func(ctx context.Context, call *Call) (protocol.Message, error) {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return nil, nil
+		})
+	})
+	c := ts.dial(t)
+	c.send(callHeader(blockProc, 1), nil)
+	// Three echo calls in one write: the reader has all three in its
+	// buffer when the first runs.
+	var batch []byte
+	for serial := uint32(2); serial <= 4; serial++ {
+		batch = append(batch, frame(callHeader(echoProc, serial), binary.BigEndian.AppendUint32(nil, serial*1000))...)
+	}
+	c.write(batch)
+	for serial := uint32(2); serial <= 4; serial++ {
+		h, p := c.read(5 * time.Second)
+		ch := callHeader(echoProc, serial)
+		if want := ch.Reply(protocol.StatusOK); h != want || binary.BigEndian.Uint32(p) != serial*1000 {
+			t.Fatalf("reply %v %x, want %v with %d: inline calls answered in order, each with its payload", h, p, want, serial*1000)
+		}
+	}
+	// A call leaves InFlight after its reply's write returns.
+	waitFor(t, "one call in flight", func() bool { return ts.Stats().InFlight == 1 })
+	st := ts.Stats()
+	if st.InlineCalls != 3 || st.Calls != 4 || st.InFlight != 1 {
+		t.Errorf("Stats: %d inline of %d calls, %d in flight; want 3 of 4, 1 (the blocked call) in flight", st.InlineCalls, st.Calls, st.InFlight)
+	}
+	close(release)
+	h, _ := c.read(5 * time.Second)
+	if ch := callHeader(blockProc, 1); h != ch.Reply(protocol.StatusOK) {
+		t.Fatalf("got %v, want the reply to the call run on a worker", h)
 	}
 }

@@ -13,6 +13,7 @@ type Stats struct {
 	Rejected         uint64 // connections refused before any frame (peer uid, TLS checks, OnConnect)
 	Frames           uint64 // frames read
 	Calls            uint64 // calls dispatched to a handler
+	InlineCalls      uint64 // of those, calls run on the reader goroutine (Options.Inline)
 	ErrorReplies     uint64 // REPLY/ERROR frames sent
 	FramesDropped    uint64 // frames read and dropped without a reply (wrong type, unknown program)
 	BadFrames        uint64 // connections closed for a bad length word
@@ -31,7 +32,7 @@ type Stats struct {
 type stats struct {
 	connections, anonymous, inFlight, maxInFlight atomic.Int64
 
-	accepted, rejected, frames, calls, errorReplies, framesDropped, badFrames,
+	accepted, rejected, frames, calls, inlineCalls, errorReplies, framesDropped, badFrames,
 	frameTimeouts, writeTimeouts, keepaliveTimeouts, pingsSent, pongsSent,
 	decodes, decodeErrors, trailingBytes, handlerPanics, logSuppressed atomic.Uint64
 }
@@ -46,6 +47,7 @@ func (s *stats) snapshot() Stats {
 		Rejected:         s.rejected.Load(),
 		Frames:           s.frames.Load(),
 		Calls:            s.calls.Load(),
+		InlineCalls:      s.inlineCalls.Load(),
 		ErrorReplies:     s.errorReplies.Load(),
 		FramesDropped:    s.framesDropped.Load(),
 		BadFrames:        s.badFrames.Load(),

@@ -55,7 +55,7 @@ func resolveURI(ctx context.Context, uri string) (target string, stop func(), er
 		os.RemoveAll(dir)
 		return "", nil, err
 	}
-	srv := server.New(server.Options{})
+	srv := server.New(server.Options{Inline: testdriver.Prompt})
 	drv.Register(srv)
 	sock := filepath.Join(dir, "libvirt-sock")
 	ln, err := srv.ListenUnix(sock, 0o600, false)

@@ -115,6 +115,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	opts := server.Options{
 		KeepaliveInterval: *keepInterval, KeepaliveCount: *keepCount,
 		MaxClientRequests: *maxRequests, InsecureListen: *insecure,
+		Inline: testdriver.Prompt,
 	}
 	if *verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, nil))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/virtwire/virtwire/protocol"
 	"github.com/virtwire/virtwire/server"
+	"github.com/virtwire/virtwire/server/testdriver"
 )
 
 // Fault makes one procedure misbehave (Server.SetFault). The fields
@@ -34,6 +35,9 @@ type Fault struct {
 // spent). It may be called while clients are connected.
 func (s *Server) SetFault(proc protocol.Procedure, f Fault) {
 	s.mu.Lock()
+	if f.Delay > 0 {
+		s.mayBlock.Store(true)
+	}
 	s.faults[proc] = &f
 	s.mu.Unlock()
 	s.register(proc)
@@ -52,12 +56,31 @@ func (s *Server) ClearFault(proc protocol.Procedure) {
 // clients are connected.
 func (s *Server) Handle(proc protocol.Procedure, h func(ctx context.Context, call *server.Call, next server.Handler) (protocol.Message, error)) {
 	s.mu.Lock()
+	s.custom[proc] = true
+	s.mayBlock.Store(true)
 	next := s.base[proc]
 	s.base[proc] = func(ctx context.Context, call *server.Call) (protocol.Message, error) {
 		return h(ctx, call, next)
 	}
 	s.mu.Unlock()
 	s.register(proc)
+}
+
+// inline is the RPC server's Options.Inline: the driver's handlers answer
+// from memory at once, so their calls run on the connection's reader
+// goroutine; a procedure with a Handle override (which may wait on anything)
+// or a Delay fault runs on a worker, so the connection keeps reading.
+func (s *Server) inline(h *protocol.Header) bool {
+	if !testdriver.Prompt(h) {
+		return false
+	}
+	if !s.mayBlock.Load() {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.faults[h.Procedure]
+	return !s.custom[h.Procedure] && (f == nil || f.Delay == 0)
 }
 
 // register installs the wrapper that applies faults and overrides to proc.

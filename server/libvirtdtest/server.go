@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/virtwire/virtwire/internal/pki"
@@ -55,12 +56,16 @@ type Server struct {
 	t   testing.TB
 	cfg config
 
-	mu       sync.Mutex
-	started  bool
-	closed   bool
-	base     map[protocol.Procedure]server.Handler
-	faults   map[protocol.Procedure]*Fault
-	wrapped  map[protocol.Procedure]bool
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	base    map[protocol.Procedure]server.Handler
+	faults  map[protocol.Procedure]*Fault
+	wrapped map[protocol.Procedure]bool
+	// custom marks the procedures given a handler with Handle; mayBlock
+	// turns true at the first Handle or Delay fault and stays so (inline).
+	custom   map[protocol.Procedure]bool
+	mayBlock atomic.Bool
 	serveErr []error
 	wg       sync.WaitGroup
 }
@@ -102,7 +107,7 @@ func Launch(opts ...Option) (*Server, error) {
 
 func newServer(t testing.TB, opts []Option) (*Server, error) {
 	s := &Server{t: t, Driver: testdriver.NewDriver(), base: map[protocol.Procedure]server.Handler{},
-		faults: map[protocol.Procedure]*Fault{}, wrapped: map[protocol.Procedure]bool{}}
+		faults: map[protocol.Procedure]*Fault{}, wrapped: map[protocol.Procedure]bool{}, custom: map[protocol.Procedure]bool{}}
 	for _, o := range opts {
 		o(&s.cfg)
 	}
@@ -145,7 +150,7 @@ func newServer(t testing.TB, opts []Option) (*Server, error) {
 	if s.Host == nil {
 		return fail(errors.New("no node to serve (NoDefault and no node option)"))
 	}
-	var o server.Options
+	o := server.Options{Inline: s.inline}
 	for _, f := range s.cfg.opts {
 		f(&o)
 	}

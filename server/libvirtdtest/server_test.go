@@ -225,3 +225,34 @@ func TestUnstarted(t *testing.T) {
 		t.Errorf("hostname %q", s.Value)
 	}
 }
+
+// TestInlineUnlessDelayed checks which calls the fake runs on a connection's
+// reader goroutine (server.Options.Inline): the driver's own handlers, but
+// not a procedure with a Delay fault, which must not hold up the calls after
+// it on the same connection.
+func TestInlineUnlessDelayed(t *testing.T) {
+	srv := libvirtdtest.NewServer(t)
+	r := dialRaw(t, "unix", srv.Socket)
+	r.open("test:///default", 0)
+	before := srv.RPC.Stats()
+	r.mustOK(protocol.ProcConnectGetHostname, nil)
+	if st := srv.RPC.Stats(); st.InlineCalls != before.InlineCalls+1 {
+		t.Errorf("a driver call ran on a worker: %d inline calls of %d, want %d", st.InlineCalls, st.Calls, before.InlineCalls+1)
+	}
+	srv.SetFault(protocol.ProcConnectGetType, libvirtdtest.Fault{Delay: 500 * time.Millisecond})
+	slow, quick := r.header(protocol.ProcConnectGetType), r.header(protocol.ProcConnectGetHostname)
+	r.send(slow, nil)
+	r.send(quick, nil)
+	var order []uint32
+	for range 2 {
+		b, err := r.readFrame(10 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _ := protocol.DecodeHeader(b[4:])
+		order = append(order, h.Serial)
+	}
+	if order[0] != quick.Serial || order[1] != slow.Serial {
+		t.Errorf("replies in the order of serials %v, want %d (quick) then %d (delayed)", order, quick.Serial, slow.Serial)
+	}
+}

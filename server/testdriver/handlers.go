@@ -90,6 +90,14 @@ func (d *Driver) Procedures() []protocol.Procedure {
 	return procs
 }
 
+// Prompt is a server.Options.Inline for a server that serves only this
+// driver's handlers: they answer from memory, never waiting on the client
+// or on anything slow, so a call may run on its connection's reader
+// goroutine. It reports true for every call but CONNECT_OPEN, which copies
+// a whole node and needs a deep stack once per connection: on a worker, the
+// reader goroutine of an idle connection keeps a small stack.
+func Prompt(h *protocol.Header) bool { return h.Procedure != protocol.ProcConnectOpen }
+
 // Register installs the driver's handlers for REMOTE_PROGRAM on s,
 // replacing any registered before for the same procedures; install
 // overrides after it. It does not change s's options.
