@@ -3,14 +3,11 @@ package reliability
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -297,9 +294,3 @@ func BenchmarkUnderAttack(b *testing.B) {
 	b.ReportMetric(float64(percentile(under.latencies, 99))/float64(max(percentile(base.latencies, 99), 1)), "p99-ratio")
 	b.ReportMetric(float64(percentile(under.latencies, 50))/float64(max(percentile(base.latencies, 50), 1)), "p50-ratio")
 }
-
-var (
-	_ = errors.Is
-	_ = os.Getpid
-	_ = strings.Cut
-)
