@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"net"
 	"os"
 	"runtime"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire/internal/captures"
+	"github.com/virtwire/virtwire/internal/faultconn"
 )
 
 func lengthWord(n uint32) []byte { return binary.BigEndian.AppendUint32(nil, n) }
@@ -221,7 +221,7 @@ func TestReadFrameStalled(t *testing.T) {
 // TestFrameTimeout checks that a started frame must finish within
 // FrameTimeout while an idle connection waits forever.
 func TestFrameTimeout(t *testing.T) {
-	c1, c2 := tcpPair(t)
+	c1, c2 := faultconn.TCPPair(t)
 	fr := NewFrameReader(c2)
 	fr.FrameTimeout = 100 * time.Millisecond
 	done := make(chan error, 1)
@@ -244,7 +244,7 @@ func TestFrameTimeout(t *testing.T) {
 }
 
 func TestFrameTimeoutResetPerFrame(t *testing.T) {
-	c1, c2 := tcpPair(t)
+	c1, c2 := faultconn.TCPPair(t)
 	fr := NewFrameReader(c2)
 	fr.FrameTimeout = 200 * time.Millisecond
 	frame := mustFrame(t, &Header{Program: ProgramRemote, Version: 1}, nil)
@@ -261,25 +261,6 @@ func TestFrameTimeoutResetPerFrame(t *testing.T) {
 			t.Fatalf("frame %d: %v", i, err)
 		}
 	}
-}
-
-func tcpPair(t *testing.T) (net.Conn, net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c1, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c2, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c1.Close(); c2.Close() })
-	return c1, c2
 }
 
 func TestFrameReaderShrinks(t *testing.T) {

@@ -14,27 +14,8 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func tcpPair(t *testing.T) (net.Conn, net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	a, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
-}
-
 func TestSlicer(t *testing.T) {
-	a, b := tcpPair(t)
+	a, b := TCPPair(t)
 	fa := Wrap(a, Slicer(3, 5*time.Millisecond))
 	msg := []byte("0123456789")
 	go fa.Write(msg)
@@ -49,7 +30,7 @@ func TestSlicer(t *testing.T) {
 }
 
 func TestLatencyAndBandwidth(t *testing.T) {
-	a, b := tcpPair(t)
+	a, b := TCPPair(t)
 	fa := Wrap(a, Latency(30*time.Millisecond, 0), Bandwidth(10000))
 	msg := make([]byte, 1000) // 100 ms at 10 kB/s
 	start := time.Now()
@@ -63,7 +44,7 @@ func TestLatencyAndBandwidth(t *testing.T) {
 }
 
 func TestLimitAndReset(t *testing.T) {
-	a, b := tcpPair(t)
+	a, b := TCPPair(t)
 	fa := Wrap(a, LimitData(5))
 	n, err := fa.Write([]byte("0123456789"))
 	if n != 5 || err == nil {
@@ -74,7 +55,7 @@ func TestLimitAndReset(t *testing.T) {
 		t.Errorf("peer got %q", got)
 	}
 
-	a, b = tcpPair(t)
+	a, b = TCPPair(t)
 	fa = Wrap(a, ResetAfter(4))
 	if _, err := fa.Write([]byte("abcdefgh")); !errors.Is(err, ErrReset) {
 		t.Errorf("Write = %v, want ErrReset", err)
@@ -90,7 +71,7 @@ func TestLimitAndReset(t *testing.T) {
 }
 
 func TestBlackhole(t *testing.T) {
-	a, b := tcpPair(t)
+	a, b := TCPPair(t)
 	fb := Wrap(b)
 	fb.SetBlackhole(true)
 	if n, err := fb.Write([]byte("lost")); n != 4 || err != nil {
