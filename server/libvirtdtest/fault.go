@@ -71,7 +71,7 @@ func (s *Server) Handle(proc protocol.Procedure, h func(ctx context.Context, cal
 // goroutine; a procedure with a Handle override (which may wait on anything)
 // or a Delay fault runs on a worker, so the connection keeps reading.
 func (s *Server) inline(h *protocol.Header) bool {
-	if !testdriver.Prompt(h) {
+	if h.Program != protocol.ProgramRemote || !testdriver.Prompt(h) {
 		return false
 	}
 	if !s.mayBlock.Load() {

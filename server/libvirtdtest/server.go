@@ -50,7 +50,11 @@ type Server struct {
 	Driver *testdriver.Driver
 	// Host is the node behind URI.
 	Host *testdriver.Host
-	// RPC is the RPC server the driver's handlers are registered on.
+	// RPC is the RPC server the driver's handlers are registered on. It
+	// runs REMOTE_PROGRAM calls on the connection's reader goroutine
+	// (server.Options.Inline) unless the procedure has a Delay fault or a
+	// Handle override: install a handler that may wait with Handle, not
+	// with RPC.Handle.
 	RPC *server.Server
 
 	t   testing.TB
