@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -80,6 +81,18 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// dialBacklogged dials the unix socket at addr. A unix socket whose listen
+// backlog is full refuses at once with EAGAIN rather than waiting, so it
+// retries every millisecond, for up to a second, while that is the answer.
+func dialBacklogged(addr string) (net.Conn, error) {
+	nc, err := net.DialTimeout("unix", addr, 5*time.Second)
+	for tries := 0; errors.Is(err, syscall.EAGAIN) && tries < 1000; tries++ {
+		time.Sleep(time.Millisecond)
+		nc, err = net.DialTimeout("unix", addr, 5*time.Second)
+	}
+	return nc, err
 }
 
 // testServer is a running server with a log and the address of its

@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -43,11 +41,7 @@ func TestRandomGarbage10k(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			b := make([]byte, 68)
 			for next.Add(1) <= int64(n) {
-				nc, err := net.DialTimeout("unix", ts.addr, 5*time.Second)
-				for tries := 0; errors.Is(err, syscall.EAGAIN) && tries < 1000; tries++ {
-					time.Sleep(time.Millisecond) // the listen backlog is full
-					nc, err = net.DialTimeout("unix", ts.addr, 5*time.Second)
-				}
+				nc, err := dialBacklogged(ts.addr)
 				if err != nil {
 					t.Error(err)
 					return
@@ -172,11 +166,7 @@ func TestKeepaliveCloseRace10k(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for next.Add(1) <= int64(n) {
-				nc, err := net.DialTimeout("unix", ts.addr, 5*time.Second)
-				for tries := 0; errors.Is(err, syscall.EAGAIN) && tries < 1000; tries++ {
-					time.Sleep(time.Millisecond)
-					nc, err = net.DialTimeout("unix", ts.addr, 5*time.Second)
-				}
+				nc, err := dialBacklogged(ts.addr)
 				if err != nil {
 					t.Error(err)
 					return
@@ -270,11 +260,7 @@ func TestSlowloris1000(t *testing.T) {
 	var wg sync.WaitGroup
 	var peak atomic.Int64
 	for range n {
-		nc, err := net.DialTimeout("unix", ts.addr, 5*time.Second)
-		for tries := 0; errors.Is(err, syscall.EAGAIN) && tries < 1000; tries++ {
-			time.Sleep(time.Millisecond)
-			nc, err = net.DialTimeout("unix", ts.addr, 5*time.Second)
-		}
+		nc, err := dialBacklogged(ts.addr)
 		if err != nil {
 			t.Fatal(err)
 		}
