@@ -276,11 +276,7 @@ func hostCert(t *testing.T, cn string, names ...string) *x509.Certificate {
 			s.DNSNames = append(s.DNSNames, n)
 		}
 	}
-	c, err := pki.NewCert(s, ca)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.Cert
+	return pki.MustCert(t, s, ca).Cert
 }
 
 // TestMatchHostname checks the hostname rules of gnutls that libvirt uses,
@@ -343,11 +339,7 @@ func TestCheckLeaf(t *testing.T) {
 	mk := func(edit func(s *pki.Spec)) *x509.Certificate {
 		s := pki.ServerSpec("localhost")
 		edit(&s)
-		c, err := pki.NewCert(s, ca)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c.Cert
+		return pki.MustCert(t, s, ca).Cert
 	}
 	ds, ke, cs := x509.KeyUsageDigitalSignature, x509.KeyUsageKeyEncipherment, x509.KeyUsageCertSign
 	for _, tc := range []struct {
@@ -458,23 +450,17 @@ func TestCheckTimesOrder(t *testing.T) {
 // the server's certificate as libvirt and the server write DNs, in the
 // certificate's own order (C=UK,CN=libvirt), not in Go's reversed one.
 func TestServerSubjectInLibvirtOrder(t *testing.T) {
-	ca, err := pki.NewCert(pki.CASpec("ca"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca := pki.MustCert(t, pki.CASpec("ca"), nil)
 	spec := pki.ServerSpec("")
 	spec.SubjectSequence = pkix.RDNSequence{
 		{{Type: asn1.ObjectIdentifier{2, 5, 4, 6}, Value: "UK"}},
 		{{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: "libvirt"}},
 	}
-	srv, err := pki.NewCert(spec, ca)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := pki.MustCert(t, spec, ca)
 	roots := x509.NewCertPool()
 	roots.AddCert(ca.Cert)
 	tc := &tlsClient{roots: roots, cas: []*x509.Certificate{ca.Cert}, hostname: "elsewhere.example"}
-	err = tc.checkServer([]*x509.Certificate{srv.Cert}, time.Now())
+	err := tc.checkServer([]*x509.Certificate{srv.Cert}, time.Now())
 	var ce *CertificateError
 	if !errors.As(err, &ce) || ce.Subject != "C=UK,CN=libvirt" || !strings.HasPrefix(ce.Error(), "certificate C=UK,CN=libvirt: owner does not match") {
 		t.Errorf("checkServer = %v; want a host mismatch naming C=UK,CN=libvirt", err)

@@ -14,28 +14,19 @@ import (
 	"github.com/virtwire/virtwire/internal/pki"
 )
 
-func mustCert(t *testing.T, s pki.Spec, issuer *pki.Cert) *pki.Cert {
-	t.Helper()
-	c, err := pki.NewCert(s, issuer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // TestCheck checks each rule of Check for each role, with and without
 // peer, and that the findings stop at the first fatal one.
 func TestCheck(t *testing.T) {
-	ca := mustCert(t, pki.CASpec("ca"), nil)
+	ca := pki.MustCert(t, pki.CASpec("ca"), nil)
 	leafWith := func(edit func(*pki.Spec)) *x509.Certificate {
 		s := pki.ServerSpec("leaf")
 		edit(&s)
-		return mustCert(t, s, ca).Cert
+		return pki.MustCert(t, s, ca).Cert
 	}
 	caWith := func(edit func(*pki.Spec)) *x509.Certificate {
 		s := pki.CASpec("ca2")
 		edit(&s)
-		return mustCert(t, s, nil).Cert
+		return pki.MustCert(t, s, nil).Cert
 	}
 	ku := func(crit bool, u x509.KeyUsage) *pki.KeyUsage { return &pki.KeyUsage{Critical: crit, Usage: u} }
 	eku := func(crit bool, u ...x509.ExtKeyUsage) *pki.ExtKeyUsage {
@@ -113,9 +104,9 @@ func TestValidity(t *testing.T) {
 // trusted CAs, where crypto/x509's chain ends, is still checked against
 // its root's CRL.
 func TestRevokedCompletesChain(t *testing.T) {
-	root := mustCert(t, pki.CASpec("root"), nil)
-	inter := mustCert(t, pki.CASpec("inter"), root)
-	leaf := mustCert(t, pki.ClientSpec("leaf"), inter)
+	root := pki.MustCert(t, pki.CASpec("root"), nil)
+	inter := pki.MustCert(t, pki.CASpec("inter"), root)
+	leaf := pki.MustCert(t, pki.ClientSpec("leaf"), inter)
 	cas := []*x509.Certificate{root.Cert, inter.Cert}
 	roots := x509.NewCertPool()
 	for _, c := range cas {
@@ -153,8 +144,8 @@ func TestRevokedCompletesChain(t *testing.T) {
 // TestParsePEM checks that only blocks of the wanted type are read, in
 // order, and that a bad one fails.
 func TestParsePEM(t *testing.T) {
-	ca := mustCert(t, pki.CASpec("ca"), nil)
-	leaf := mustCert(t, pki.ClientSpec("leaf"), ca)
+	ca := pki.MustCert(t, pki.CASpec("ca"), nil)
+	leaf := pki.MustCert(t, pki.ClientSpec("leaf"), ca)
 	crl, err := pki.NewCRL(ca, pki.CRLSpec{Revoked: []*big.Int{leaf.Cert.SerialNumber}})
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +177,7 @@ func TestParsePEM(t *testing.T) {
 // TestSubject checks that a subject is written in libvirt's order, and as
 // Go writes it when its DN does not parse.
 func TestSubject(t *testing.T) {
-	c := mustCert(t, pki.Spec{SubjectSequence: pkix.RDNSequence{
+	c := pki.MustCert(t, pki.Spec{SubjectSequence: pkix.RDNSequence{
 		{{Type: asn1.ObjectIdentifier{2, 5, 4, 6}, Value: "UK"}},
 		{{Type: asn1.ObjectIdentifier{2, 5, 4, 3}, Value: "libvirt"}},
 	}}, nil)

@@ -296,20 +296,12 @@ func TestUnexpectedExitIsReported(t *testing.T) {
 // cacert.pem on both sides.
 func TestTLSChain(t *testing.T) {
 	RequireVirsh(t)
-	mk := func(s pki.Spec, issuer *pki.Cert) *pki.Cert {
-		t.Helper()
-		c, err := pki.NewCert(s, issuer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return c
-	}
-	root := mk(pki.CASpec("root"), nil)
-	ca1a := mk(pki.CASpec("1a"), root)
-	ca2a := mk(pki.CASpec("2a"), ca1a)
-	ca1b := mk(pki.CASpec("1b"), root)
-	srv := mk(pki.ServerSpec("localhost"), ca2a)
-	cli := mk(pki.ClientSpec("client"), ca1b)
+	root := pki.MustCert(t, pki.CASpec("root"), nil)
+	ca1a := pki.MustCert(t, pki.CASpec("1a"), root)
+	ca2a := pki.MustCert(t, pki.CASpec("2a"), ca1a)
+	ca1b := pki.MustCert(t, pki.CASpec("1b"), root)
+	srv := pki.MustCert(t, pki.ServerSpec("localhost"), ca2a)
+	cli := pki.MustCert(t, pki.ClientSpec("client"), ca1b)
 	cas := []*pki.Cert{root, ca1a, ca2a, ca1b}
 
 	d := Start(t, WithFile("testdata/node.xml"), TLSLayout(pki.Layout{CA: cas, Cert: srv}))

@@ -17,15 +17,6 @@ import (
 	"time"
 )
 
-func mustCert(t *testing.T, s Spec, issuer *Cert) *Cert {
-	t.Helper()
-	c, err := NewCert(s, issuer)
-	if err != nil {
-		t.Fatalf("NewCert(%v): %v", s.Subject, err)
-	}
-	return c
-}
-
 func TestExtensionEncoding(t *testing.T) {
 	tests := []struct {
 		name string
@@ -71,7 +62,7 @@ func TestUnknownExtKeyUsage(t *testing.T) {
 // of the three hand-built extensions, parses them back and checks both the
 // flag and the value crypto/x509 decodes.
 func TestCriticality(t *testing.T) {
-	ca := mustCert(t, CASpec("ca"), nil)
+	ca := MustCert(t, CASpec("ca"), nil)
 	for _, crit := range []bool{false, true} {
 		s := Spec{
 			Subject:          pkix.Name{CommonName: "leaf"},
@@ -79,7 +70,7 @@ func TestCriticality(t *testing.T) {
 			KeyUsage:         &KeyUsage{Critical: crit, Usage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment},
 			ExtKeyUsage:      &ExtKeyUsage{Critical: crit, Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth}},
 		}
-		c := mustCert(t, s, ca)
+		c := MustCert(t, s, ca)
 		for _, oid := range []asn1.ObjectIdentifier{OIDBasicConstraints, OIDKeyUsage, OIDExtKeyUsage} {
 			e, ok := c.Extension(oid)
 			if !ok {
@@ -103,13 +94,13 @@ func TestCriticality(t *testing.T) {
 	}
 
 	// Absent extensions are absent, and the CA flag survives non-critical BC.
-	bare := mustCert(t, Spec{Subject: pkix.Name{CommonName: "bare"}}, ca)
+	bare := MustCert(t, Spec{Subject: pkix.Name{CommonName: "bare"}}, ca)
 	for _, oid := range []asn1.ObjectIdentifier{OIDBasicConstraints, OIDKeyUsage, OIDExtKeyUsage, OIDSubjectAltName} {
 		if _, ok := bare.Extension(oid); ok {
 			t.Errorf("bare certificate has extension %v", oid)
 		}
 	}
-	caNC := mustCert(t, Spec{
+	caNC := MustCert(t, Spec{
 		Subject:          pkix.Name{CommonName: "ca-noncritical"},
 		BasicConstraints: &BasicConstraints{IsCA: true, MaxPathLen: -1},
 	}, nil)
@@ -118,7 +109,7 @@ func TestCriticality(t *testing.T) {
 	}
 
 	// KU present with no bit set is kept (libvirt's KU=0 rows).
-	ku0 := mustCert(t, Spec{Subject: pkix.Name{CommonName: "ku0"}, KeyUsage: &KeyUsage{Critical: true}}, ca)
+	ku0 := MustCert(t, Spec{Subject: pkix.Name{CommonName: "ku0"}, KeyUsage: &KeyUsage{Critical: true}}, ca)
 	if e, ok := ku0.Extension(OIDKeyUsage); !ok || !e.Critical || ku0.Cert.KeyUsage != 0 {
 		t.Errorf("KU=0: present=%v critical=%v usage=%b; want true true 0", ok, e.Critical, ku0.Cert.KeyUsage)
 	}
@@ -126,7 +117,7 @@ func TestCriticality(t *testing.T) {
 
 func TestExtraExtensionReplaces(t *testing.T) {
 	custom := pkix.Extension{Id: OIDKeyUsage, Critical: true, Value: []byte{0x03, 0x02, 0x07, 0x80}}
-	c := mustCert(t, Spec{
+	c := MustCert(t, Spec{
 		KeyUsage:        &KeyUsage{Usage: x509.KeyUsageCertSign},
 		ExtraExtensions: []pkix.Extension{custom},
 	}, nil)
@@ -189,7 +180,7 @@ func TestDefaultPKIVerifies(t *testing.T) {
 }
 
 func TestValidityWindow(t *testing.T) {
-	ca := mustCert(t, CASpec("ca"), nil)
+	ca := MustCert(t, CASpec("ca"), nil)
 	roots := x509.NewCertPool()
 	roots.AddCert(ca.Cert)
 	now := time.Now()
@@ -206,7 +197,7 @@ func TestValidityWindow(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := ServerSpec("localhost")
 			s.NotBefore, s.NotAfter = tt.before, tt.after
-			c := mustCert(t, s, ca)
+			c := MustCert(t, s, ca)
 			if !tt.before.IsZero() && !c.Cert.NotBefore.Equal(tt.before.Truncate(time.Second)) {
 				t.Errorf("NotBefore = %v; want %v", c.Cert.NotBefore, tt.before)
 			}
@@ -225,7 +216,7 @@ func TestValidityWindow(t *testing.T) {
 
 func TestSubject(t *testing.T) {
 	// Go orders attributes itself...
-	c := mustCert(t, Spec{Subject: pkix.Name{CommonName: "libvirt", Country: []string{"UK"}, Organization: []string{"Red Hat"}}}, nil)
+	c := MustCert(t, Spec{Subject: pkix.Name{CommonName: "libvirt", Country: []string{"UK"}, Organization: []string{"Red Hat"}}}, nil)
 	var seq pkix.RDNSequence
 	if _, err := asn1.Unmarshal(c.Cert.RawSubject, &seq); err != nil {
 		t.Fatal(err)
@@ -240,7 +231,7 @@ func TestSubject(t *testing.T) {
 		{{Type: cn, Value: "libvirt"}},
 		{{Type: country, Value: "UK"}},
 	}}
-	c = mustCert(t, s, nil)
+	c = MustCert(t, s, nil)
 	seq = nil
 	if _, err := asn1.Unmarshal(c.Cert.RawSubject, &seq); err != nil {
 		t.Fatal(err)
@@ -287,10 +278,10 @@ func TestSANs(t *testing.T) {
 }
 
 func TestChain(t *testing.T) {
-	root := mustCert(t, CASpec("root"), nil)
-	i1 := mustCert(t, CASpec("1a"), root)
-	i2 := mustCert(t, CASpec("2a"), i1)
-	leaf := mustCert(t, ServerSpec("localhost"), i2)
+	root := MustCert(t, CASpec("root"), nil)
+	i1 := MustCert(t, CASpec("1a"), root)
+	i2 := MustCert(t, CASpec("2a"), i1)
+	leaf := MustCert(t, ServerSpec("localhost"), i2)
 
 	if got := leaf.Chain(); len(got) != 3 || got[0] != leaf || got[1] != i2 || got[2] != i1 {
 		t.Errorf("Chain() = %v; want leaf, 2a, 1a", got)
@@ -320,8 +311,8 @@ func TestChain(t *testing.T) {
 
 func TestIssuerWithoutCAExtensions(t *testing.T) {
 	// libvirt's matrix needs CAs a real CA would not be: no BC, no certSign.
-	noBC := mustCert(t, Spec{Subject: pkix.Name{CommonName: "no-bc"}, KeyUsage: &KeyUsage{Critical: true, Usage: x509.KeyUsageCertSign}}, nil)
-	leaf := mustCert(t, ServerSpec("localhost"), noBC)
+	noBC := MustCert(t, Spec{Subject: pkix.Name{CommonName: "no-bc"}, KeyUsage: &KeyUsage{Critical: true, Usage: x509.KeyUsageCertSign}}, nil)
+	leaf := MustCert(t, ServerSpec("localhost"), noBC)
 	if err := leaf.Cert.CheckSignatureFrom(noBC.Cert); err == nil {
 		t.Errorf("CheckSignatureFrom(CA without BC) = nil; crypto/x509 should refuse a non-CA parent")
 	}
@@ -338,7 +329,7 @@ func TestErrors(t *testing.T) {
 	if _, err := GenerateKey(KeyType(7)); !errors.Is(err, ErrUnknownKeyType) {
 		t.Errorf("GenerateKey(7) error = %v; want ErrUnknownKeyType", err)
 	}
-	ca := mustCert(t, CASpec("ca"), nil)
+	ca := MustCert(t, CASpec("ca"), nil)
 	pub, err := ParseCert(ca.PEM())
 	if err != nil {
 		t.Fatalf("ParseCert: %v", err)

@@ -45,7 +45,7 @@ func TestCRL(t *testing.T) {
 func TestCRLSpec(t *testing.T) {
 	// An issuer without cRLSign and without SKI still signs (crypto/x509
 	// alone refuses both).
-	odd := mustCert(t, Spec{
+	odd := MustCert(t, Spec{
 		Subject:          pkix.Name{CommonName: "odd"},
 		BasicConstraints: &BasicConstraints{IsCA: true, MaxPathLen: -1},
 		KeyUsage:         &KeyUsage{Usage: x509.KeyUsageCertSign},
@@ -71,7 +71,7 @@ func TestCRLSpec(t *testing.T) {
 		t.Errorf("CRL signature by odd issuer: %v", err)
 	}
 	// A CRL from another CA does not verify against ours.
-	other := mustCert(t, CASpec("other"), nil)
+	other := MustCert(t, CASpec("other"), nil)
 	if err := crl.List.CheckSignatureFrom(other.Cert); err == nil {
 		t.Errorf("CRL verified against an unrelated CA")
 	}

@@ -105,9 +105,9 @@ func crlOK(b []byte) error {
 }
 
 func TestWriteLayoutVariants(t *testing.T) {
-	root := mustCert(t, CASpec("root"), nil)
-	inter := mustCert(t, CASpec("1a"), root)
-	leaf := mustCert(t, ClientSpec("client"), inter)
+	root := MustCert(t, CASpec("root"), nil)
+	inter := MustCert(t, CASpec("1a"), root)
+	leaf := MustCert(t, ClientSpec("client"), inter)
 	dir := t.TempDir()
 
 	// CA only: no cert, key or CRL file.

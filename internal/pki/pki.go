@@ -135,6 +135,16 @@ func New(t testing.TB, opts ...Option) *PKI {
 	return p
 }
 
+// MustCert is [NewCert] for tests: it fails t on error.
+func MustCert(t testing.TB, s Spec, issuer *Cert) *Cert {
+	t.Helper()
+	c, err := NewCert(s, issuer)
+	if err != nil {
+		t.Fatalf("pki.NewCert(%v): %v", s.Subject, err)
+	}
+	return c
+}
+
 // ClientLayout returns the client's Layout: the CA, the client
 // certificate and the CRL if there is one.
 func (p *PKI) ClientLayout() Layout { return p.layout(p.Client) }

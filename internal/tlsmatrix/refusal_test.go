@@ -22,10 +22,7 @@ import (
 func TestTLSRefusals(t *testing.T) {
 	p := pki.New(t)
 	other := pki.New(t, pki.EditCA(func(s *pki.Spec) { s.Subject.CommonName = "another CA" }))
-	expired, err := pki.NewCert(withTimes(pki.ClientSpec("expired"), -2*time.Hour, -time.Hour), p.CA)
-	if err != nil {
-		t.Fatal(err)
-	}
+	expired := pki.MustCert(t, withTimes(pki.ClientSpec("expired"), -2*time.Hour, -time.Hour), p.CA)
 	type row struct {
 		name      string
 		client    pki.Layout
@@ -110,12 +107,12 @@ func TestTLSRevocation(t *testing.T) {
 		return []*pki.CRL{l}
 	}
 	// A chain: root → 1a → 2a → server, root → 1b → client.
-	root := mustCert(t, pki.CASpec("chain root"), nil)
-	l1a := mustCert(t, pki.CASpec("level 1a"), root)
-	l1b := mustCert(t, pki.CASpec("level 1b"), root)
-	l2a := mustCert(t, pki.CASpec("level 2a"), l1a)
-	chainServer := mustCert(t, pki.ServerSpec("localhost"), l2a)
-	chainClient := mustCert(t, pki.ClientSpec("chain client"), l1b)
+	root := pki.MustCert(t, pki.CASpec("chain root"), nil)
+	l1a := pki.MustCert(t, pki.CASpec("level 1a"), root)
+	l1b := pki.MustCert(t, pki.CASpec("level 1b"), root)
+	l2a := pki.MustCert(t, pki.CASpec("level 2a"), l1a)
+	chainServer := pki.MustCert(t, pki.ServerSpec("localhost"), l2a)
+	chainClient := pki.MustCert(t, pki.ClientSpec("chain client"), l1b)
 	chainCA := []*pki.Cert{root, l1a, l1b, l2a}
 
 	ca := []*pki.Cert{p.CA}
@@ -173,13 +170,4 @@ func TestTLSRevocation(t *testing.T) {
 func withTimes(s pki.Spec, from, to time.Duration) pki.Spec {
 	s.NotBefore, s.NotAfter = time.Now().Add(from), time.Now().Add(to)
 	return s
-}
-
-func mustCert(t *testing.T, s pki.Spec, issuer *pki.Cert) *pki.Cert {
-	t.Helper()
-	c, err := pki.NewCert(s, issuer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
